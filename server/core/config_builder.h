@@ -1,0 +1,62 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/core/config_version.h"
+#include "server/core/format.h"
+#include "server/core/schema_validator.h"
+
+namespace hearth {
+
+struct BuildOptions {
+  // Interpolation: env names must start with one of these ("" allows all). Empty: no env access.
+  std::vector<std::string> env_allow_prefixes;
+  // Environment lookup for ${env:...}; ::getenv when unset.
+  std::function<std::optional<std::string>(std::string_view)> getenv;
+  ParseLimits limits;
+};
+
+// One file of a config, already read.
+struct BuildFile {
+  SourceFile meta;  // name / path / size; profile is filled in by the builder
+  std::string content;
+};
+
+struct BuildInput {
+  std::string name;
+  std::string root;
+  std::vector<BuildFile> files;  // any order; the builder sorts them into layering order
+  // The schema that applies (nearest _schema.json), or null. A schema that failed to load is
+  // reported through schema_error and fails the build.
+  std::shared_ptr<const SchemaValidator> schema;
+  std::string schema_name;
+  std::string schema_error;
+};
+
+struct BuildResult {
+  std::shared_ptr<ConfigVersion> version;  // set when errors is empty
+  std::vector<std::string> errors;         // "file:line:col: message", every one found
+  bool ok() const { return errors.empty(); }
+};
+
+// Turns the files of one config directory into a ConfigVersion: parse every file, layer the common
+// files in lexical order (RFC 7386), then per profile its NAME.PROFILE.EXT files on top; resolve
+// ${...} references; coerce and validate against the schema; render canonical JSON and etags.
+// Collects every error it can rather than stopping at the first. A pure function: thread-safe.
+class ConfigBuilder {
+ public:
+  static BuildResult Build(BuildInput input, const BuildOptions& options);
+
+  // "db.production.yaml" -> "production"; "00-base.toml" -> ""; ".env" -> "".
+  static std::string ProfileOf(std::string_view file_name);
+  // True for files the builder layers: a known format, not starting with '_' or '.' (except
+  // ".env" itself).
+  static bool IsConfigFile(std::string_view file_name);
+};
+
+}  // namespace hearth

@@ -1,0 +1,456 @@
+#include "server/core/config_engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "server/core/absl_compat.h"
+#include "server/core/content_hash.h"
+#include "server/core/diagnostic.h"
+#include "server/core/schema_cache.h"
+
+namespace hearth {
+namespace {
+
+constexpr std::string_view kSchemaFile = "_schema.json";
+constexpr size_t kRebuildStripes = 64;
+
+// A config directory found on disk.
+struct FoundConfig {
+  std::string name;
+  size_t root = 0;
+  std::string dir;                          // absolute
+  std::vector<FileSystem::DirEntry> files;  // config files in it
+  bool via_symlink = false;                 // reached through a symlinked directory
+};
+
+std::string JoinPath(std::string_view a, std::string_view b) {
+  if (a.empty()) return std::string(b);
+  if (b.empty()) return std::string(a);
+  return absl::StrCat(Sv(a), "/", Sv(b));
+}
+
+bool IsInside(std::string_view path, std::string_view root) {
+  return path == root || (path.size() > root.size() && path.substr(0, root.size()) == root &&
+                          (root == "/" || path[root.size()] == '/'));
+}
+
+}  // namespace
+
+class ConfigEngine::Impl {
+ public:
+  Impl(const Options& options, FileSystemPtr fs, ConfigStore* store)
+      : options_(options), fs_(std::move(fs)), store_(store) {
+    for (const std::string& root : options_.roots) {
+      std::string r = root;
+      while (r.size() > 1 && r.back() == '/') r.pop_back();
+      absl::StatusOr<std::string> real = fs_->RealPath(r);
+      roots_.push_back({r, real.ok() ? *real : r});
+    }
+  }
+
+  struct Root {
+    std::string given;  // as passed (trailing '/' removed)
+    std::string real;   // realpath at start-up (or `given` when it did not resolve)
+  };
+
+  Report ScanAll();
+  Report Rebuild(std::string_view name);
+  std::vector<std::string> ConfigsUnder(std::string_view dir) const;
+  std::string NameForDirectory(std::string_view dir) const;
+  absl::StatusOr<BuildResult> Validate(std::string_view name, std::vector<Candidate> candidates,
+                                       bool replace_on_disk) const;
+
+ private:
+  // Walks `root_index` collecting configs into `out`; problems into `errors`.
+  void Walk(size_t root_index, std::map<std::string, FoundConfig>* out,
+            std::vector<std::string>* errors) const;
+  // Looks for the config directory `name` in the roots, last root first.
+  std::optional<FoundConfig> Find(std::string_view name) const;
+  // Reads the files of `found` and builds it (not published).
+  BuildResult BuildFound(const FoundConfig& found, SchemaCache* schemas,
+                         const std::vector<Candidate>* candidates, bool replace) const;
+  // Builds and publishes (or records the error) under the config's stripe lock.
+  void BuildAndPublish(const FoundConfig& found, SchemaCache* schemas, Report* report);
+  absl::Mutex& StripeFor(std::string_view name) const {
+    return stripes_[std::hash<std::string_view>()(name) % kRebuildStripes];
+  }
+  // Relative name of `dir` under a root, or nullopt.
+  std::optional<std::string> RelativeName(std::string_view dir) const;
+
+  const Options& options_;
+  FileSystemPtr fs_;
+  ConfigStore* store_;
+  std::vector<Root> roots_;  // Constant after construction.
+  mutable absl::Mutex stripes_[kRebuildStripes];
+
+  // Configs known from scans and rebuilds: name -> schema display name used ("" if none).
+  mutable absl::Mutex known_mu_;
+  std::map<std::string, std::string, std::less<>> known_ ABSL_GUARDED_BY(known_mu_);
+};
+
+void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConfig>* out,
+                              std::vector<std::string>* errors) const {
+  const Root& root = roots_[root_index];
+  struct Pending {
+    std::string dir;
+    std::string rel;
+    bool via_symlink;
+    int depth;
+  };
+  std::vector<Pending> stack{{root.given, "", false, 0}};
+  std::vector<std::string> visited_real;  // symlinked directories followed, against loops
+  while (!stack.empty()) {
+    Pending cur = std::move(stack.back());
+    stack.pop_back();
+    absl::StatusOr<std::vector<FileSystem::DirEntry>> entries = fs_->ListDir(cur.dir);
+    if (!entries.ok()) {
+      errors->push_back(std::string(entries.status().message()));
+      continue;
+    }
+    FoundConfig found;
+    for (FileSystem::DirEntry& e : *entries) {
+      if (e.kind == FileSystem::Kind::kDirectory) {
+        // "..data" / "..2024_..." are Kubernetes' volume internals; dot-dirs are hidden.
+        if (e.name[0] == '.') continue;
+        if (cur.depth >= 32) continue;
+        std::string path = JoinPath(cur.dir, e.name);
+        if (e.is_symlink) {
+          absl::StatusOr<std::string> real = fs_->RealPath(path);
+          if (!real.ok()) continue;
+          if (!options_.allow_external_symlinks && !IsInside(*real, root.real)) continue;
+          if (std::find(visited_real.begin(), visited_real.end(), *real) != visited_real.end()) {
+            continue;
+          }
+          visited_real.push_back(*real);
+        }
+        stack.push_back({std::move(path), JoinPath(cur.rel, e.name), cur.via_symlink || e.is_symlink,
+                         cur.depth + 1});
+      } else if (ConfigBuilder::IsConfigFile(e.name) &&
+                 (e.kind == FileSystem::Kind::kFile || e.is_symlink)) {
+        found.files.push_back(std::move(e));
+      }
+    }
+    if (found.files.empty() || cur.rel.empty()) continue;
+    found.name = cur.rel;
+    found.root = root_index;
+    found.dir = cur.dir;
+    found.via_symlink = cur.via_symlink;
+    (*out)[found.name] = std::move(found);
+  }
+}
+
+std::optional<FoundConfig> ConfigEngine::Impl::Find(std::string_view name) const {
+  for (size_t r = roots_.size(); r-- > 0;) {
+    std::string dir = JoinPath(roots_[r].given, name);
+    absl::StatusOr<std::vector<FileSystem::DirEntry>> entries = fs_->ListDir(dir);
+    if (!entries.ok()) continue;
+    FoundConfig found;
+    for (FileSystem::DirEntry& e : *entries) {
+      if (e.kind != FileSystem::Kind::kDirectory && ConfigBuilder::IsConfigFile(e.name) &&
+          (e.kind == FileSystem::Kind::kFile || e.is_symlink)) {
+        found.files.push_back(std::move(e));
+      }
+    }
+    if (found.files.empty()) continue;
+    found.name = std::string(name);
+    found.root = r;
+    found.dir = std::move(dir);
+    // Conservative: re-check every symlink in the chain when any may exist.
+    found.via_symlink = true;
+    return found;
+  }
+  return std::nullopt;
+}
+
+BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache* schemas,
+                                           const std::vector<Candidate>* candidates,
+                                           bool replace) const {
+  const Root& root = roots_[found.root];
+  BuildInput input;
+  input.name = found.name;
+  input.root = root.given;
+  std::vector<std::string> read_errors;
+  if (!replace) {
+    for (const FileSystem::DirEntry& e : found.files) {
+      std::string display = JoinPath(found.name, e.name);
+      std::string path = JoinPath(found.dir, e.name);
+      if (e.kind != FileSystem::Kind::kFile) {
+        read_errors.push_back(FormatDiagnostic(display, 0, 0, "dangling symlink or not a file"));
+        continue;
+      }
+      if ((e.is_symlink || found.via_symlink) && !options_.allow_external_symlinks) {
+        absl::StatusOr<std::string> real = fs_->RealPath(path);
+        if (!real.ok() || !IsInside(*real, root.real)) {
+          read_errors.push_back(FormatDiagnostic(
+              display, 0, 0,
+              absl::StrCat("symlink resolves outside the root (",
+                           real.ok() ? *real : std::string(real.status().message()),
+                           "); refused (see --allow-external-symlinks)")));
+          continue;
+        }
+      }
+      absl::StatusOr<FileSystem::FileData> data = fs_->ReadFile(path, options_.max_file_bytes);
+      if (!data.ok()) {
+        read_errors.push_back(FormatDiagnostic(display, 0, 0, Sv(data.status().message())));
+        continue;
+      }
+      BuildFile file;
+      file.meta.name = std::move(display);
+      file.meta.path = std::move(path);
+      file.meta.size = data->size;
+      file.content = std::move(data->content);
+      input.files.push_back(std::move(file));
+    }
+  }
+  if (candidates != nullptr) {
+    for (const Candidate& c : *candidates) {
+      std::string display = JoinPath(found.name, c.file_name);
+      input.files.erase(std::remove_if(input.files.begin(), input.files.end(),
+                                       [&](const BuildFile& f) { return f.meta.name == display; }),
+                        input.files.end());
+      BuildFile file;
+      file.meta.name = std::move(display);
+      file.meta.path = "<candidate>";
+      file.meta.size = c.content.size();
+      file.content = c.content;
+      input.files.push_back(std::move(file));
+    }
+  }
+  SchemaCache::Lookup schema = schemas->Find(root.given, found.name);
+  input.schema = schema.validator;
+  input.schema_name = schema.name;
+  input.schema_error = schema.error;
+  BuildResult result = ConfigBuilder::Build(std::move(input), options_.build);
+  result.errors.insert(result.errors.begin(), read_errors.begin(), read_errors.end());
+  if (!read_errors.empty()) result.version.reset();
+  return result;
+}
+
+void ConfigEngine::Impl::BuildAndPublish(const FoundConfig& found, SchemaCache* schemas,
+                                         Report* report) {
+  absl::MutexLock stripe(&StripeFor(found.name));
+  BuildResult result = BuildFound(found, schemas, nullptr, false);
+  {
+    absl::MutexLock lock(&known_mu_);
+    known_[found.name] = result.version ? result.version->schema : std::string();
+  }
+  if (result.ok()) {
+    if (store_->Publish(std::move(result.version)) != 0) {
+      ++report->published;
+    } else {
+      ++report->unchanged;
+    }
+  } else {
+    store_->RecordError(found.name, std::move(result.errors));
+    ++report->failed;
+  }
+}
+
+ConfigEngine::Report ConfigEngine::Impl::ScanAll() {
+  Report report;
+  std::map<std::string, FoundConfig> found;
+  for (size_t r = 0; r < roots_.size(); ++r) Walk(r, &found, &report.root_errors);
+  std::vector<const FoundConfig*> work;
+  work.reserve(found.size());
+  for (const auto& [name, f] : found) work.push_back(&f);
+  report.configs = work.size();
+
+  SchemaCache schemas(fs_.get(), options_.max_file_bytes);
+  int threads = options_.load_threads > 0 ? options_.load_threads
+                                           : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::clamp(threads, 1, 64);
+  threads = std::min<int>(threads, std::max<size_t>(1, work.size() / 16));
+  std::atomic<size_t> next{0};
+  std::vector<Report> partial(threads);
+  auto worker = [&](int t) {
+    for (size_t i = next.fetch_add(1); i < work.size(); i = next.fetch_add(1)) {
+      BuildAndPublish(*work[i], &schemas, &partial[t]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
+  worker(0);
+  for (std::thread& th : pool) th.join();
+  for (const Report& p : partial) {
+    report.published += p.published;
+    report.unchanged += p.unchanged;
+    report.failed += p.failed;
+  }
+
+  // Configs that vanished. A root that could not be read at all keeps its configs (serving the
+  // last-known-good beats serving nothing); the root error is reported instead.
+  std::vector<std::string> gone;
+  {
+    absl::MutexLock lock(&known_mu_);
+    for (auto it = known_.begin(); it != known_.end();) {
+      if (found.count(it->first) == 0 && report.root_errors.empty()) {
+        gone.push_back(it->first);
+        it = known_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& e : store_->List()) {
+    if (found.count(e->name) == 0 && report.root_errors.empty() &&
+        std::find(gone.begin(), gone.end(), e->name) == gone.end()) {
+      gone.push_back(e->name);
+    }
+  }
+  for (const std::string& name : gone) {
+    absl::MutexLock stripe(&StripeFor(name));
+    if (store_->Remove(name) != 0) ++report.removed;
+  }
+  return report;
+}
+
+ConfigEngine::Report ConfigEngine::Impl::Rebuild(std::string_view name) {
+  Report report;
+  std::optional<FoundConfig> found = Find(name);
+  if (!found) {
+    absl::MutexLock stripe(&StripeFor(name));
+    {
+      absl::MutexLock lock(&known_mu_);
+      auto it = known_.find(name);
+      if (it != known_.end()) known_.erase(it);
+    }
+    if (store_->Remove(name) != 0) ++report.removed;
+    return report;
+  }
+  report.configs = 1;
+  SchemaCache schemas(fs_.get(), options_.max_file_bytes);
+  BuildAndPublish(*found, &schemas, &report);
+  return report;
+}
+
+std::optional<std::string> ConfigEngine::Impl::RelativeName(std::string_view dir) const {
+  std::string d(dir);
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  for (const Root& root : roots_) {
+    for (const std::string* base : {&root.given, &root.real}) {
+      if (!IsInside(d, *base)) continue;
+      if (d.size() == base->size()) return std::string();
+      return d.substr(base->size() + (*base == "/" ? 0 : 1));
+    }
+  }
+  return std::nullopt;
+}
+
+std::string ConfigEngine::Impl::NameForDirectory(std::string_view dir) const {
+  return RelativeName(dir).value_or("");
+}
+
+std::vector<std::string> ConfigEngine::Impl::ConfigsUnder(std::string_view dir) const {
+  std::optional<std::string> rel = RelativeName(dir);
+  if (!rel) return {};
+  // Kubernetes volume internals ("..data", "..2024_...") belong to the directory above them.
+  std::vector<std::string> parts = absl::StrSplit(*rel, '/', absl::SkipEmpty());
+  while (!parts.empty() && absl::StartsWith(parts.back(), "..")) parts.pop_back();
+  for (const std::string& p : parts) {
+    if (p.empty() || p[0] == '.') return {};
+  }
+  std::string name = absl::StrJoin(parts, "/");
+  std::vector<std::string> out;
+  if (!name.empty()) out.push_back(name);
+  const std::string schema_here = JoinPath(name, kSchemaFile);
+  const std::string prefix = name.empty() ? "" : name + "/";
+  bool has_schema_here = false;
+  for (const Root& root : roots_) {
+    absl::StatusOr<std::vector<FileSystem::DirEntry>> entries =
+        fs_->ListDir(JoinPath(root.given, name));
+    if (!entries.ok()) continue;
+    for (const FileSystem::DirEntry& e : *entries) has_schema_here |= e.name == kSchemaFile;
+  }
+  absl::MutexLock lock(&known_mu_);
+  for (auto it = known_.lower_bound(prefix); it != known_.end(); ++it) {
+    if (!absl::StartsWith(it->first, prefix)) break;
+    if (it->first == name) continue;
+    bool affected = has_schema_here || it->second == schema_here;
+    if (!affected) {
+      // Gone (moved or deleted along with a parent)?
+      affected = true;
+      for (const Root& root : roots_) {
+        if (fs_->ListDir(JoinPath(root.given, it->first)).ok()) affected = false;
+      }
+    }
+    if (affected) out.push_back(it->first);
+  }
+  return out;
+}
+
+absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
+                                                         std::vector<Candidate> candidates,
+                                                         bool replace_on_disk) const {
+  for (const Candidate& c : candidates) {
+    if (c.file_name.empty() || c.file_name.find('/') != std::string::npos ||
+        !ConfigBuilder::IsConfigFile(c.file_name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "candidate file name '", c.file_name,
+          "' must be a plain file name with a .toml, .json, .yaml, .yml or .env extension"));
+    }
+  }
+  std::optional<FoundConfig> found = Find(name);
+  if (!found) {
+    found.emplace();
+    found->name = std::string(name);
+    found->root = roots_.empty() ? 0 : roots_.size() - 1;
+    found->dir = roots_.empty() ? std::string() : JoinPath(roots_.back().given, name);
+  }
+  if (roots_.empty()) return absl::FailedPreconditionError("no roots configured");
+  SchemaCache schemas(fs_.get(), options_.max_file_bytes);
+  return BuildFound(*found, &schemas, &candidates, replace_on_disk);
+}
+
+ConfigEngine::ConfigEngine(Options options, FileSystemPtr fs)
+    : options_(std::move(options)),
+      store_(std::make_unique<ConfigStore>(options_.store)),
+      impl_(std::make_unique<Impl>(options_, fs ? std::move(fs) : NewPosixFileSystem(),
+                                   store_.get())) {}
+
+ConfigEngine::~ConfigEngine() = default;
+
+ConfigEngine::Report ConfigEngine::ScanAll() { return impl_->ScanAll(); }
+ConfigEngine::Report ConfigEngine::Rebuild(std::string_view name) { return impl_->Rebuild(name); }
+std::vector<std::string> ConfigEngine::ConfigsUnder(std::string_view dir) const {
+  return impl_->ConfigsUnder(dir);
+}
+std::string ConfigEngine::NameForDirectory(std::string_view dir) const {
+  return impl_->NameForDirectory(dir);
+}
+
+absl::StatusOr<BuildResult> ConfigEngine::Validate(std::string_view name,
+                                                   std::vector<Candidate> candidates,
+                                                   bool replace_on_disk) const {
+  absl::Status valid = ValidateName(name);
+  if (!valid.ok()) return valid;
+  return impl_->Validate(name, std::move(candidates), replace_on_disk);
+}
+
+absl::Status ConfigEngine::ValidateName(std::string_view name) {
+  if (name.empty()) return absl::InvalidArgumentError("config name is empty");
+  if (name.size() > 1024) return absl::InvalidArgumentError("config name is over 1024 bytes");
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == '\\') {
+      return absl::InvalidArgumentError(
+          "config name must not contain control characters or backslashes");
+    }
+  }
+  for (absl::string_view part : absl::StrSplit(Sv(name), '/')) {
+    if (part.empty() || part[0] == '.') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid config name '", Sv(name),
+          "': use a relative path of directory names such as 'team-a/billing' (no empty, '.' "
+          "or '..' segments, no leading '/', no hidden directories)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hearth

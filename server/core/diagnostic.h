@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "server/core/value.h"
+
+namespace hearth {
+
+// Identifies the file a parser is reading: `name` is what errors print (a path relative to the
+// root where possible), `file_id` is stored in every produced value's Origin.
+struct SourceRef {
+  std::string_view name;
+  uint32_t file_id = Origin::kNoFile;
+};
+
+// "name:line:col: message" (line/col omitted when 0). The one error format of the project:
+// every error a person sees names the file, line and column it comes from.
+std::string FormatDiagnostic(std::string_view name, uint32_t line, uint32_t column,
+                             std::string_view message);
+
+// InvalidArgument status whose message is FormatDiagnostic(...).
+absl::Status DiagnosticError(std::string_view name, uint32_t line, uint32_t column,
+                             std::string_view message);
+
+// Formats an error about a value: uses its origin to name file:line:col, looking the file name up
+// in `sources` (Origin::kNoFile or out of range prints "<generated>").
+std::string FormatAt(const Origin& origin, absl::Span<const std::string> sources,
+                     std::string_view message);
+
+// 1-based line and column of byte `offset` in `text` (column counts bytes).
+void LineColumnAt(std::string_view text, size_t offset, uint32_t* line, uint32_t* column);
+
+}  // namespace hearth

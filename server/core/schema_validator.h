@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "server/core/value.h"
+
+namespace hearth {
+
+// A compiled JSON Schema (draft 7, via valijson) that validates merged config documents.
+// Immutable after Create; Validate is thread-safe (const).
+class SchemaValidator {
+ public:
+  // Compiles `schema` (parsed from `schema_name`, e.g. "payments/_schema.json"). Errors (an
+  // invalid schema, an unresolvable $ref) name the schema file. Never throws.
+  static absl::StatusOr<std::shared_ptr<const SchemaValidator>> Create(const Value& schema,
+                                                                       std::string schema_name);
+
+  // First coerces, in place, strings with Origin::untyped (from .env files) to integer / number /
+  // boolean where the schema's type at that location asks for one and the text parses as such
+  // ("true"/"false", decimal integers, decimal floats); then validates. Returns true when valid;
+  // otherwise appends one error per violation, each "file:line:col: <message> (at /json/pointer,
+  // schema <schema_name>)" using the failing value's Origin, and returns false.
+  bool Validate(Value& doc, absl::Span<const std::string> sources,
+                std::vector<std::string>* errors) const;
+
+  const std::string& name() const { return name_; }
+
+  ~SchemaValidator();
+
+ private:
+  struct Impl;
+  SchemaValidator(std::string name, std::unique_ptr<Impl> impl);
+  std::string name_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hearth
