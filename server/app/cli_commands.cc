@@ -1,0 +1,91 @@
+#include "server/app/cli_commands.h"
+
+#include <ostream>
+
+#include "server/core/blame.h"
+#include "server/core/json_writer.h"
+
+namespace hearth {
+
+int RunRender(const RenderCommand& cmd, std::ostream& out, std::ostream& err) {
+  if (absl::Status s = ConfigEngine::ValidateName(cmd.name); !s.ok()) {
+    err << "hearthd render: " << s.message() << "\n";
+    return 2;
+  }
+  ConfigEngine engine(cmd.engine);
+  engine.Rebuild(cmd.name);
+  std::shared_ptr<const ConfigEntry> entry = engine.store().Get(cmd.name);
+  if (!entry) {
+    err << "hearthd render: config '" << cmd.name << "' not found under any root\n";
+    return 3;
+  }
+  if (!entry->errors.empty()) {
+    for (const std::string& e : entry->errors) err << e << "\n";
+    err << "hearthd render: " << entry->errors.size() << " error(s) in config '" << cmd.name
+        << "'\n";
+    return 1;
+  }
+  const ConfigVersion& version = *entry->version;
+  if (cmd.blame) {
+    const RenderedDocument& variant = version.Variant(cmd.profile);
+    std::vector<const Value*> layers;
+    for (size_t i = 0; i < version.files.size(); ++i) {
+      const std::string& p = version.files[i].profile;
+      if (p.empty() || p == variant.profile) layers.push_back(&version.layers[i]);
+    }
+    std::vector<BlameEntry> entries = ComputeBlame(*variant.doc, layers);
+    if (!cmd.path.empty()) {
+      std::erase_if(entries, [&](const BlameEntry& b) {
+        return !(b.path == cmd.path || b.path.rfind(cmd.path + ".", 0) == 0);
+      });
+    }
+    out << FormatBlame(entries, version.sources);
+    return 0;
+  }
+  absl::StatusOr<ConfigStore::RenderResult> rendered =
+      engine.store().Render(cmd.name, cmd.profile, cmd.path);
+  if (!rendered.ok()) {
+    err << "hearthd render: " << rendered.status().message() << "\n";
+    return absl::IsNotFound(rendered.status()) ? 3 : 1;
+  }
+  if (cmd.pretty) {
+    out << ToPrettyJson(*rendered->doc->doc) << "\n";
+  } else {
+    out << *rendered->doc->json << "\n";
+  }
+  return 0;
+}
+
+int RunCheck(const CheckCommand& cmd, std::ostream& out, std::ostream& err) {
+  ConfigEngine engine(cmd.engine);
+  ConfigEngine::Report report = engine.ScanAll();
+  int failed = 0;
+  for (const std::string& e : report.root_errors) {
+    err << "error  " << e << "\n";
+    ++failed;
+  }
+  for (const auto& entry : engine.store().List()) {
+    if (entry->errors.empty()) {
+      if (cmd.quiet) continue;
+      const ConfigVersion& v = *entry->version;
+      out << "ok     " << entry->name << " (" << v.files.size() << " file"
+          << (v.files.size() == 1 ? "" : "s");
+      std::vector<std::string> profiles = v.Profiles();
+      if (!profiles.empty()) {
+        out << "; profiles:";
+        for (const std::string& p : profiles) out << " " << p;
+      }
+      if (!v.schema.empty()) out << "; schema " << v.schema;
+      out << "; etag " << v.variants[0].etag.substr(0, 12) << ")\n";
+    } else {
+      ++failed;
+      out << "error  " << entry->name << "\n";
+      for (const std::string& e : entry->errors) out << "         " << e << "\n";
+    }
+  }
+  out << report.configs << " config(s), " << (report.configs - report.failed) << " ok, "
+      << report.failed << " with errors\n";
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace hearth

@@ -1,0 +1,268 @@
+#include "server/core/config_engine.h"
+
+#include <unistd.h>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/fakes/faulty_file_system.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace hearth {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::StartsWith;
+using ::testing::UnorderedElementsAre;
+using testing::TempDir;
+
+ConfigEngine::Options OptionsFor(std::vector<std::string> roots) {
+  ConfigEngine::Options o;
+  o.roots = std::move(roots);
+  o.load_threads = 2;
+  return o;
+}
+
+std::string Json(const ConfigEngine& engine, const std::string& name,
+                 const std::string& profile = "") {
+  auto r = engine.store().Render(name, profile, "");
+  if (!r.ok()) return std::string(r.status().message());
+  return *r->doc->json;
+}
+
+std::vector<std::string> Names(const ConfigEngine& engine) {
+  std::vector<std::string> out;
+  for (const auto& e : engine.store().List()) out.push_back(e->name);
+  return out;
+}
+
+TEST(ConfigEngineTest, DiscoversNestedConfigsAndIgnoresUnknownFiles) {
+  TempDir root;
+  root.Write("payments/00-base.toml", "a = 1\n");
+  root.Write("payments/README.md", "not config");
+  root.Write("payments/.hidden.toml.swp", "garbage");
+  root.Write("team-a/billing/app.yaml", "b: 2\n");
+  root.Write("team-a/notes.txt", "team-a itself has no config files");
+  root.Write("top.toml", "files directly in a root are not a config = 1");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  ConfigEngine::Report report = engine.ScanAll();
+  EXPECT_EQ(report.configs, 2u);
+  EXPECT_EQ(report.published, 2u);
+  EXPECT_THAT(Names(engine), ElementsAre("payments", "team-a/billing"));
+  EXPECT_EQ(Json(engine, "payments"), R"({"a":1})");
+  EXPECT_EQ(Json(engine, "team-a/billing"), R"({"b":2})");
+}
+
+TEST(ConfigEngineTest, BadConfigDoesNotStopOthersAndKeepsLastKnownGood) {
+  TempDir root;
+  root.Write("good/a.json", R"({"ok":true})");
+  root.Write("bad/a.json", R"({"v":1})");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  root.Write("bad/a.json", "{\"v\": 2,\n  \"w\": }");
+  root.Write("bad/b.yaml", "x: \xff\xfe\n");
+  ConfigEngine::Report report = engine.ScanAll();
+  EXPECT_EQ(report.failed, 1u);
+  auto bad = engine.store().Get("bad");
+  ASSERT_NE(bad, nullptr);
+  ASSERT_EQ(bad->errors.size(), 2u);
+  EXPECT_THAT(bad->errors[0], StartsWith("bad/a.json:2:"));
+  EXPECT_THAT(bad->errors[1], StartsWith("bad/b.yaml:1:"));
+  EXPECT_EQ(Json(engine, "bad"), R"({"v":1})");  // last-known-good
+  EXPECT_EQ(Json(engine, "good"), R"({"ok":true})");
+}
+
+TEST(ConfigEngineTest, LaterRootOverridesEarlierForTheSameName) {
+  TempDir base, overlay;
+  base.Write("app/a.toml", "x = 1\n");
+  base.Write("only-base/a.toml", "y = 1\n");
+  overlay.Write("app/a.toml", "x = 2\n");
+  ConfigEngine engine(OptionsFor({base.path(), overlay.path()}));
+  engine.ScanAll();
+  EXPECT_EQ(Json(engine, "app"), R"({"x":2})");
+  EXPECT_EQ(Json(engine, "only-base"), R"({"y":1})");
+  EXPECT_EQ(engine.store().Get("app")->version->root, overlay.path());
+  // Rebuild follows the same rule.
+  overlay.Write("app/a.toml", "x = 3\n");
+  engine.Rebuild("app");
+  EXPECT_EQ(Json(engine, "app"), R"({"x":3})");
+  overlay.Remove("app");
+  engine.Rebuild("app");
+  EXPECT_EQ(Json(engine, "app"), R"({"x":1})");
+}
+
+TEST(ConfigEngineTest, RescanRemovesVanishedConfigsAndSkipsUnchanged) {
+  TempDir root;
+  root.Write("a/x.json", "{}");
+  root.Write("b/x.json", "{}");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  uint64_t rev = engine.store().revision();
+  ConfigEngine::Report again = engine.ScanAll();
+  EXPECT_EQ(again.unchanged, 2u);
+  EXPECT_EQ(engine.store().revision(), rev);
+  root.Remove("b");
+  ConfigEngine::Report after = engine.ScanAll();
+  EXPECT_EQ(after.removed, 1u);
+  EXPECT_THAT(Names(engine), ElementsAre("a"));
+}
+
+TEST(ConfigEngineTest, SchemaFromNearestAncestorApplies) {
+  TempDir root;
+  root.Write("_schema.json", R"({"type":"object","required":["owner"]})");
+  root.Write("team/_schema.json",
+             R"({"type":"object","properties":{"replicas":{"type":"integer"}}})");
+  root.Write("team/svc/a.env", "REPLICAS=3\n");
+  root.Write("other/a.json", R"({"owner":"x"})");
+  root.Write("orphan/a.json", R"({"nobody":1})");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  EXPECT_EQ(Json(engine, "team/svc"), R"({"replicas":3})");
+  EXPECT_EQ(engine.store().Get("team/svc")->version->schema, "team/_schema.json");
+  EXPECT_EQ(Json(engine, "other"), R"({"owner":"x"})");
+  auto orphan = engine.store().Get("orphan");
+  ASSERT_EQ(orphan->errors.size(), 1u);
+  EXPECT_THAT(orphan->errors[0], HasSubstr("owner"));
+  EXPECT_THAT(orphan->errors[0], HasSubstr("_schema.json"));
+}
+
+TEST(ConfigEngineTest, BrokenSchemaFailsOnlyItsConfigs) {
+  TempDir root;
+  root.Write("a/_schema.json", "{ not json");
+  root.Write("a/x.json", "{}");
+  root.Write("b/x.json", "{}");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  auto a = engine.store().Get("a");
+  ASSERT_FALSE(a->errors.empty());
+  EXPECT_THAT(a->errors[0], StartsWith("a/_schema.json:1:"));
+  EXPECT_TRUE(engine.store().Get("b")->ok());
+}
+
+TEST(ConfigEngineTest, SymlinksLeavingTheRootAreRefusedUnlessAllowed) {
+  TempDir root, outside;
+  outside.Write("secret.toml", "password = \"hunter2\"\n");
+  root.Write("app/a.toml", "x = 1\n");
+  ASSERT_EQ(symlink(outside.Path("secret.toml").c_str(), root.Path("app/b.toml").c_str()), 0);
+  {
+    ConfigEngine engine(OptionsFor({root.path()}));
+    engine.ScanAll();
+    auto app = engine.store().Get("app");
+    ASSERT_EQ(app->errors.size(), 1u);
+    EXPECT_THAT(app->errors[0], StartsWith("app/b.toml: symlink resolves outside the root"));
+  }
+  ConfigEngine::Options allow = OptionsFor({root.path()});
+  allow.allow_external_symlinks = true;
+  ConfigEngine engine(allow);
+  engine.ScanAll();
+  EXPECT_EQ(Json(engine, "app"), R"({"password":"hunter2","x":1})");
+}
+
+TEST(ConfigEngineTest, KubernetesConfigMapLayoutIsOneConfig) {
+  TempDir root;
+  root.Write("app/..2026_11_24_00_00_00.1/app.yaml", "v: 1\n");
+  ASSERT_EQ(symlink("..2026_11_24_00_00_00.1", root.Path("app/..data").c_str()), 0);
+  ASSERT_EQ(symlink("..data/app.yaml", root.Path("app/app.yaml").c_str()), 0);
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  EXPECT_THAT(Names(engine), ElementsAre("app"));
+  EXPECT_EQ(Json(engine, "app"), R"({"v":1})");
+  // kubelet's update: new timestamped dir, ..data swapped by rename.
+  root.Write("app/..2026_11_24_00_01_00.2/app.yaml", "v: 2\n");
+  ASSERT_EQ(symlink("..2026_11_24_00_01_00.2", root.Path("app/..data_tmp").c_str()), 0);
+  ASSERT_EQ(rename(root.Path("app/..data_tmp").c_str(), root.Path("app/..data").c_str()), 0);
+  EXPECT_THAT(engine.ConfigsUnder(root.Path("app")), ElementsAre("app"));
+  EXPECT_THAT(engine.ConfigsUnder(root.Path("app/..2026_11_24_00_01_00.2")), ElementsAre("app"));
+  engine.Rebuild("app");
+  EXPECT_EQ(Json(engine, "app"), R"({"v":2})");
+}
+
+TEST(ConfigEngineTest, OversizedAndUnreadableFilesAreReported) {
+  TempDir root;
+  root.Write("big/a.json", "{\"x\":\"" + std::string(2000, 'a') + "\"}");
+  root.Write("locked/a.json", "{}");
+  root.Write("fine/a.json", "{}");
+  auto fs = std::make_unique<testing::FaultyFileSystem>();
+  fs->FailRead(root.Path("locked/a.json"), absl::PermissionDeniedError("permission denied"));
+  ConfigEngine::Options o = OptionsFor({root.path()});
+  o.max_file_bytes = 1000;
+  ConfigEngine engine(o, std::move(fs));
+  engine.ScanAll();
+  EXPECT_THAT(engine.store().Get("big")->errors[0], HasSubstr("--max-file-bytes"));
+  EXPECT_THAT(engine.store().Get("locked")->errors[0],
+              StartsWith("locked/a.json: permission denied"));
+  EXPECT_TRUE(engine.store().Get("fine")->ok());
+}
+
+TEST(ConfigEngineTest, ConfigsUnderFindsAffectedNames) {
+  TempDir root;
+  root.Write("team/_schema.json", R"({"type":"object"})");
+  root.Write("team/a/x.json", "{}");
+  root.Write("team/b/x.json", "{}");
+  root.Write("solo/x.json", "{}");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  EXPECT_THAT(engine.ConfigsUnder(root.Path("solo")), ElementsAre("solo"));
+  // The schema in team/ may have changed: both configs under it.
+  EXPECT_THAT(engine.ConfigsUnder(root.Path("team")),
+              UnorderedElementsAre("team", "team/a", "team/b"));
+  EXPECT_THAT(engine.ConfigsUnder("/elsewhere"), IsEmpty());
+  EXPECT_EQ(engine.NameForDirectory(root.Path("team/a")), "team/a");
+  root.Remove("solo");
+  EXPECT_THAT(engine.ConfigsUnder(root.path()), ElementsAre("solo"));
+}
+
+TEST(ConfigEngineTest, ValidateIsADryRun) {
+  TempDir root;
+  root.Write("app/00.toml", "port = 80\n");
+  root.Write("app/_schema.json",
+             R"({"type":"object","properties":{"port":{"type":"integer","maximum":1000}}})");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  uint64_t rev = engine.store().revision();
+
+  auto ok = engine.Validate("app", {{"10-over.json", R"({"port": 443})"}}, false);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  ASSERT_TRUE(ok->ok()) << ok->errors[0];
+  EXPECT_EQ(*ok->version->variants[0].json, R"({"port":443})");
+
+  auto bad = engine.Validate("app", {{"10-over.json", "{\"port\":\n 5000}"}}, false);
+  ASSERT_TRUE(bad.ok());
+  ASSERT_FALSE(bad->ok());
+  EXPECT_THAT(bad->errors[0], StartsWith("app/10-over.json:2:"));
+
+  auto replaced = engine.Validate("app", {{"only.yaml", "port: 7\n"}}, true);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(*replaced->version->variants[0].json, R"({"port":7})");
+
+  EXPECT_EQ(engine.Validate("../etc", {}, false).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine.Validate("app", {{"../x.json", "{}"}}, false).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine.store().revision(), rev);
+  EXPECT_EQ(Json(engine, "app"), R"({"port":80})");
+}
+
+TEST(ConfigEngineTest, ValidateNameRejectsEscapes) {
+  for (const char* bad : {"", "/abs", "a/../b", "..", ".", "a//b", "a/", ".hidden", "a\\b"}) {
+    EXPECT_FALSE(ConfigEngine::ValidateName(bad).ok()) << bad;
+  }
+  for (const char* good : {"payments", "team-a/billing", "a.b/c_d"}) {
+    EXPECT_TRUE(ConfigEngine::ValidateName(good).ok()) << good;
+  }
+}
+
+TEST(ConfigEngineTest, UnreadableRootIsReportedAndKeepsServing) {
+  TempDir root;
+  root.Write("a/x.json", "{}");
+  ConfigEngine::Options o = OptionsFor({root.path(), root.Path("missing")});
+  ConfigEngine engine(o);
+  ConfigEngine::Report r = engine.ScanAll();
+  ASSERT_EQ(r.root_errors.size(), 1u);
+  EXPECT_THAT(r.root_errors[0], HasSubstr("missing"));
+  EXPECT_THAT(Names(engine), ElementsAre("a"));
+}
+
+}  // namespace
+}  // namespace hearth
