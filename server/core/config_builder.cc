@@ -37,8 +37,7 @@ bool BuildVariant(const std::string& profile, const std::vector<size_t>& layer_i
     return false;
   }
   out->profile = profile;
-  auto json = std::make_shared<std::string>();
-  AppendCanonicalJson(merged, json.get());
+  auto json = std::make_shared<const std::string>(ToCanonicalJson(merged));
   out->etag = ContentHash(*json);
   out->json = std::move(json);
   out->doc = std::make_shared<const Value>(std::move(merged));
