@@ -27,13 +27,12 @@ int RunRender(const RenderCommand& cmd, std::ostream& out, std::ostream& err) {
   }
   const ConfigVersion& version = *entry->version;
   if (cmd.blame) {
-    const RenderedDocument& variant = version.Variant(cmd.profile);
-    std::vector<const Value*> layers;
-    for (size_t i = 0; i < version.files.size(); ++i) {
-      const std::string& p = version.files[i].profile;
-      if (p.empty() || p == variant.profile) layers.push_back(&version.layers[i]);
+    absl::StatusOr<std::vector<BlameEntry>> blamed = version.Blame(cmd.profile);
+    if (!blamed.ok()) {
+      err << "hearthd render: " << blamed.status().message() << "\n";
+      return 1;
     }
-    std::vector<BlameEntry> entries = ComputeBlame(*variant.doc, layers);
+    std::vector<BlameEntry> entries = *std::move(blamed);
     if (!cmd.path.empty()) {
       std::erase_if(entries, [&](const BlameEntry& b) {
         return !(b.path == cmd.path || b.path.rfind(cmd.path + ".", 0) == 0);

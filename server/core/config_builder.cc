@@ -14,12 +14,13 @@ namespace hearth {
 namespace {
 
 // Builds one variant: the merge of `layer_indexes` (into `layers`), interpolated and validated.
+// With `consume`, the layers are moved into the merge instead of copied (last use).
 bool BuildVariant(const std::string& profile, const std::vector<size_t>& layer_indexes,
-                  const std::vector<Value>& layers, const BuildInput& input,
+                  std::vector<Value>& layers, bool consume, const BuildInput& input,
                   const std::vector<std::string>& sources, const BuildOptions& options,
                   RenderedDocument* out, std::vector<std::string>* errors) {
   Value merged = Value::EmptyObject();
-  for (size_t i : layer_indexes) MergePatch(merged, layers[i]);
+  for (size_t i : layer_indexes) MergePatch(merged, consume ? std::move(layers[i]) : layers[i]);
   const size_t errors_before = errors->size();
   if (merged.is_object() && !merged.AsObject().empty()) {
     Interpolator interpolator({options.env_allow_prefixes, options.getenv});
@@ -85,7 +86,8 @@ BuildResult ConfigBuilder::Build(BuildInput input, const BuildOptions& options) 
   for (const BuildFile& f : input.files) version->sources.push_back(f.meta.name);
   if (!input.schema_name.empty()) version->sources.push_back(input.schema_name);
 
-  version->layers.reserve(input.files.size());
+  std::vector<Value> layers;
+  layers.reserve(input.files.size());
   for (size_t i = 0; i < input.files.size(); ++i) {
     const BuildFile& f = input.files[i];
     SourceRef src{f.meta.name, static_cast<uint32_t>(i)};
@@ -93,17 +95,17 @@ BuildResult ConfigBuilder::Build(BuildInput input, const BuildOptions& options) 
         ParseDocument(FormatFromFileName(f.meta.name), f.content, src, options.limits);
     if (!parsed.ok()) {
       result.errors.push_back(std::string(parsed.status().message()));
-      version->layers.push_back(Value::EmptyObject());
+      layers.push_back(Value::EmptyObject());
       continue;
     }
     if (!parsed->is_object()) {
       result.errors.push_back(FormatAt(
           parsed->origin(), version->sources,
           absl::StrCat("the top level must be a table/object, not ", Sv(parsed->type_name()))));
-      version->layers.push_back(Value::EmptyObject());
+      layers.push_back(Value::EmptyObject());
       continue;
     }
-    version->layers.push_back(*std::move(parsed));
+    layers.push_back(*std::move(parsed));
   }
   if (!result.errors.empty()) return result;
 
@@ -119,14 +121,14 @@ BuildResult ConfigBuilder::Build(BuildInput input, const BuildOptions& options) 
     }
   }
   version->variants.resize(1 + profiles.size());
-  bool ok = BuildVariant("", common, version->layers, input, version->sources, options,
+  bool ok = BuildVariant("", common, layers, profiles.empty(), input, version->sources, options,
                          &version->variants[0], &result.errors);
   for (size_t p = 0; p < profiles.size(); ++p) {
     std::vector<size_t> indexes = common;
     for (size_t i = 0; i < input.files.size(); ++i) {
       if (input.files[i].meta.profile == profiles[p]) indexes.push_back(i);
     }
-    ok &= BuildVariant(profiles[p], indexes, version->layers, input, version->sources, options,
+    ok &= BuildVariant(profiles[p], indexes, layers, false, input, version->sources, options,
                        &version->variants[p + 1], &result.errors);
   }
   if (!ok) return result;
@@ -139,7 +141,11 @@ BuildResult ConfigBuilder::Build(BuildInput input, const BuildOptions& options) 
   }
   version->content_hash = ContentHash(identity);
   version->files.reserve(input.files.size());
-  for (BuildFile& f : input.files) version->files.push_back(std::move(f.meta));
+  version->contents.reserve(input.files.size());
+  for (BuildFile& f : input.files) {
+    version->files.push_back(std::move(f.meta));
+    version->contents.push_back(std::move(f.content));
+  }
   version->built_at = absl::Now();
   result.version = std::move(version);
   return result;

@@ -1,5 +1,7 @@
 #include "server/core/config_version.h"
 
+#include "server/core/format.h"
+
 namespace hearth {
 
 const RenderedDocument& ConfigVersion::Variant(std::string_view profile) const {
@@ -17,13 +19,31 @@ std::vector<std::string> ConfigVersion::Profiles() const {
   return out;
 }
 
+absl::StatusOr<std::vector<BlameEntry>> ConfigVersion::Blame(std::string_view profile) const {
+  const RenderedDocument& variant = Variant(profile);
+  std::vector<Value> parsed;
+  parsed.reserve(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!files[i].profile.empty() && files[i].profile != variant.profile) continue;
+    // Limits are generous: this text already parsed once within the configured limits.
+    absl::StatusOr<Value> layer = ParseDocument(
+        FormatFromFileName(files[i].name), contents[i],
+        SourceRef{files[i].name, static_cast<uint32_t>(i)}, ParseLimits{.max_depth = 1 << 10});
+    if (!layer.ok()) return layer.status();
+    parsed.push_back(*std::move(layer));
+  }
+  std::vector<const Value*> layers;
+  for (const Value& v : parsed) layers.push_back(&v);
+  return ComputeBlame(*variant.doc, layers);
+}
+
 size_t ConfigVersion::ApproximateBytes() const {
   size_t bytes = sizeof(ConfigVersion) + name.capacity() + root.capacity() + schema.capacity();
   for (const SourceFile& f : files) {
     bytes += sizeof(SourceFile) + f.name.capacity() + f.path.capacity() + f.profile.capacity();
   }
   for (const std::string& s : sources) bytes += sizeof(std::string) + s.capacity();
-  for (const Value& v : layers) bytes += v.ApproximateBytes();
+  for (const std::string& c : contents) bytes += sizeof(std::string) + c.capacity();
   for (const RenderedDocument& r : variants) {
     bytes += sizeof(RenderedDocument) + r.etag.capacity();
     if (r.doc) bytes += r.doc->ApproximateBytes();

@@ -6,7 +6,9 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/core/blame.h"
 #include "server/core/value.h"
 
 namespace hearth {
@@ -37,7 +39,9 @@ struct ConfigVersion {
   std::string root;       // the root directory it was read from
   std::vector<SourceFile> files;     // contributing files in layering order
   std::vector<std::string> sources;  // display names indexed by Origin::file (files, then schema)
-  std::vector<Value> layers;         // parsed tree of files[i], kept for blame
+  // Text of files[i] as it was parsed. Kept instead of the parsed trees (about a tenth of their
+  // memory); Blame() re-parses it, so provenance always matches what is served.
+  std::vector<std::string> contents;
   std::string schema;                // display name of the schema applied, "" if none
   // variants[0] is the base document; then one per profile found among the files, sorted.
   std::vector<RenderedDocument> variants;
@@ -48,7 +52,9 @@ struct ConfigVersion {
   const RenderedDocument& Variant(std::string_view profile) const;
   // Profiles that have their own files, sorted.
   std::vector<std::string> Profiles() const;
-  // Approximate resident bytes of this version (documents, layers, renderings).
+  // Provenance of every leaf of the `profile` variant ("config blame").
+  absl::StatusOr<std::vector<BlameEntry>> Blame(std::string_view profile) const;
+  // Approximate resident bytes of this version (documents, sources, renderings).
   size_t ApproximateBytes() const;
 };
 

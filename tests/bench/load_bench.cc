@@ -62,7 +62,8 @@ double BareLoop(const std::string& root, int threads, size_t* parsed_ok) {
       std::string_view ext = std::string_view(path).substr(path.rfind('.') + 1);
       try {
         if (ext == "toml") {
-          toml::parse(text);
+          auto table = toml::parse(text);
+          if (table.empty()) continue;
         } else if (ext == "json") {
           simdjson::dom::element doc;
           if (json.parse(text).get(doc) != simdjson::SUCCESS) continue;
