@@ -23,7 +23,11 @@ class SchemaValidator {
   // boolean where the schema's type at that location asks for one and the text parses as such
   // ("true"/"false", decimal integers, decimal floats); then validates. Returns true when valid;
   // otherwise appends one error per violation, each "file:line:col: <message> (at /json/pointer,
-  // schema <schema_name>)" using the failing value's Origin, and returns false.
+  // schema <schema_name>)" using the failing value's Origin (for a missing key, the object's),
+  // and returns false. valijson's summaries ("failed to validate item #2") are left out where a
+  // more specific error explains them. When the schema uses regular expressions ("pattern",
+  // "patternProperties", date/time formats), a string or key longer than 256 KiB is an error:
+  // std::regex needs stack in proportion to its input. Never throws.
   bool Validate(Value& doc, absl::Span<const std::string> sources,
                 std::vector<std::string>* errors) const;
 
