@@ -1,0 +1,507 @@
+#include "server/watch/inotify_watcher.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+#include <system_error>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "server/core/absl_compat.h"
+#include "spdlog/spdlog.h"
+
+namespace hearth {
+namespace {
+
+// What a directory watch listens to; see the class comment for why IN_MODIFY is not here.
+constexpr uint32_t kEventMask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+                                IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+// Below a root: never follow a symlink, never watch a file that replaced the directory.
+constexpr uint32_t kSubdirFlags = IN_ONLYDIR | IN_DONT_FOLLOW;
+// A root itself may be a symlink (a mounted volume, /etc/hearth -> ...).
+constexpr uint32_t kRootFlags = IN_ONLYDIR;
+// How deep ReportSymlinkedDirs follows a ConfigMap's projected directories.
+constexpr int kMaxSymlinkDepth = 8;
+
+// Hidden directories are not configs (the engine skips them: .git, editor state), and the
+// kubelet's `..TIMESTAMP` data directories are reached through `..data`, whose swap we see.
+bool IsHiddenDir(std::string_view name) { return !name.empty() && name[0] == '.'; }
+
+std::string JoinPath(const std::string& dir, std::string_view name) {
+  if (dir == "/") return absl::StrCat("/", Sv(name));
+  return absl::StrCat(dir, "/", Sv(name));
+}
+
+std::string NormalizeRoot(std::string root) {
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return root;
+}
+
+std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+// Names of the subdirectories of `dir` (symlinks not followed, hidden directories skipped). False
+// if `dir` cannot be listed.
+bool ListSubdirs(const std::string& dir, std::vector<std::string>* names) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return false;
+  while (const dirent* e = readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name == "." || name == ".." || IsHiddenDir(name)) continue;
+    bool is_dir = e->d_type == DT_DIR;
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st;
+      is_dir = fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (is_dir) names->emplace_back(name);
+  }
+  closedir(d);
+  return true;
+}
+
+}  // namespace
+
+void InotifyWatcher::Batch::Report(const std::string& dir) {
+  if (seen_dirs.insert(dir).second) dirs.push_back(dir);
+}
+
+void InotifyWatcher::Batch::AddTrouble(Trouble trouble, std::string detail) {
+  for (const auto& t : troubles) {
+    if (t.first == trouble) return;  // one of each kind per batch is enough to trigger a rescan
+  }
+  troubles.emplace_back(trouble, std::move(detail));
+}
+
+InotifyWatcher::InotifyWatcher(Options options) : options_(std::move(options)) {}
+
+InotifyWatcher::~InotifyWatcher() { Stop(); }
+
+absl::Status InotifyWatcher::Start(const std::vector<std::string>& roots, Callbacks callbacks) {
+  if (started_) return absl::FailedPreconditionError("InotifyWatcher::Start called twice");
+  started_ = true;
+  callbacks_ = std::move(callbacks);
+  for (const std::string& root : roots) roots_.push_back(NormalizeRoot(root));
+
+  inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  const int init_errno = errno;
+  if (inotify_fd_ >= 0) wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (inotify_fd_ < 0 || wake_fd_ < 0) {
+    const int err = inotify_fd_ < 0 ? init_errno : errno;
+    if (inotify_fd_ >= 0) close(inotify_fd_);
+    inotify_fd_ = -1;
+    degraded_.store(true);
+    {
+      absl::MutexLock lock(&stats_mu_);
+      ++stats_.errors;
+    }
+    spdlog::error("inotify unavailable ({}): falling back to polling", ErrnoText(err));
+    return absl::UnavailableError(absl::StrCat("inotify_init1: ", ErrnoText(err)));
+  }
+  read_buffer_.resize(std::max(options_.read_buffer_bytes, sizeof(inotify_event) + NAME_MAX + 1));
+  Reconcile(/*report=*/false, &start_batch_);
+  thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+void InotifyWatcher::Stop() {
+  if (thread_.joinable()) {
+    stopping_.store(true);
+    const uint64_t one = 1;
+    const ssize_t n = write(wake_fd_, &one, sizeof(one));
+    (void)n;  // the eventfd cannot be full; the thread also checks stopping_ on every wake-up
+    thread_.join();
+  }
+  if (inotify_fd_ >= 0) close(inotify_fd_);
+  if (wake_fd_ >= 0) close(wake_fd_);
+  inotify_fd_ = wake_fd_ = -1;
+}
+
+Watcher::Stats InotifyWatcher::stats() const {
+  absl::MutexLock lock(&stats_mu_);
+  Stats s = stats_;
+  s.degraded = degraded();
+  return s;
+}
+
+void InotifyWatcher::InjectOverflowForTest() {
+  inject_overflow_.store(true);
+  const uint64_t one = 1;
+  const ssize_t n = write(wake_fd_, &one, sizeof(one));
+  (void)n;
+}
+
+void InotifyWatcher::Run() {
+  Deliver(&start_batch_);
+  while (!stopping_.load()) {
+    int timeout_ms = -1;
+    if (degraded()) {
+      const int64_t left = absl::ToInt64Milliseconds(next_retry_ - absl::Now()) + 1;
+      timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, INT_MAX));
+    }
+    pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (poll(fds, 2, timeout_ms) < 0) {
+      if (errno == EINTR) continue;
+      return Fail(absl::StrCat("poll on inotify fd: ", ErrnoText(errno)));
+    }
+    if (stopping_.load()) break;
+
+    Batch batch;
+    if (fds[1].revents & POLLIN) {
+      uint64_t value;
+      const ssize_t n = read(wake_fd_, &value, sizeof(value));
+      (void)n;
+    }
+    bool overflow = inject_overflow_.exchange(false);
+    if (fds[0].revents & POLLIN) {
+      const absl::Status read = ReadEvents(&batch, &overflow);
+      if (!read.ok()) {
+        Deliver(&batch);
+        return Fail(std::string(read.message()));
+      }
+    }
+    if (overflow) {
+      {
+        absl::MutexLock lock(&stats_mu_);
+        ++stats_.overflows;
+      }
+      spdlog::warn("inotify event queue overflowed: events were lost, rescanning every root");
+      Reconcile(/*report=*/false, &batch);
+      batch.AddTrouble(Trouble::kOverflow, "inotify event queue overflowed");
+    }
+    if (degraded() && absl::Now() >= next_retry_) {
+      next_retry_ = absl::InfiniteFuture();
+      Reconcile(/*report=*/true, &batch);
+      if (!degraded()) spdlog::info("inotify watcher recovered: every directory is watched again");
+    }
+    Deliver(&batch);
+  }
+}
+
+void InotifyWatcher::Fail(const std::string& detail) {
+  spdlog::error("{}: the inotify watcher stops, falling back to polling", detail);
+  degraded_.store(true);  // for good: nothing clears it once the thread is gone
+  {
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.errors;
+  }
+  Batch batch;
+  batch.AddTrouble(Trouble::kFailure, detail);
+  Deliver(&batch);
+}
+
+absl::Status InotifyWatcher::ReadEvents(Batch* batch, bool* overflow) {
+  uint64_t events = 0;
+  absl::Status status;
+  while (true) {
+    const ssize_t n = read(inotify_fd_, read_buffer_.data(), read_buffer_.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      status = absl::InternalError(absl::StrCat("read of inotify fd: ", ErrnoText(errno)));
+      break;
+    }
+    if (n == 0) break;
+    const char* p = read_buffer_.data();
+    const char* const end = p + n;
+    while (p + sizeof(inotify_event) <= end) {
+      inotify_event event;
+      std::memcpy(&event, p, sizeof(event));
+      const char* name_start = p + sizeof(inotify_event);
+      const size_t name_len = std::min<size_t>(event.len, end - name_start);
+      const std::string name(name_start, strnlen(name_start, name_len));
+      p = name_start + event.len;
+      ++events;
+      if (event.mask & IN_Q_OVERFLOW) {
+        *overflow = true;
+        continue;
+      }
+      HandleEvent(event.wd, event.mask, name, batch);
+    }
+  }
+  if (events > 0) {
+    absl::MutexLock lock(&stats_mu_);
+    stats_.events += events;
+    stats_.last_event = absl::Now();
+  }
+  return status;
+}
+
+void InotifyWatcher::HandleEvent(int wd, uint32_t mask, const std::string& name, Batch* batch) {
+  const auto it = wd_paths_.find(wd);
+  if (it == wd_paths_.end()) return;  // a watch already dropped (its IN_IGNORED, a late event)
+  if (mask & IN_IGNORED) return LoseWatch(wd, "lost its watch", batch);
+  if (mask & IN_UNMOUNT) return LoseWatch(wd, "was unmounted", batch);
+  if (mask & IN_DELETE_SELF) return LoseWatch(wd, "was deleted", batch);
+  if (mask & IN_MOVE_SELF) {
+    // A subdirectory's move was handled through its parent's IN_MOVED_FROM / IN_MOVED_TO; a root
+    // has no watched parent.
+    const std::vector<std::string> paths = it->second;
+    for (const std::string& path : paths) {
+      if (IsRoot(path)) LoseRoot(path, "was moved away", batch);
+    }
+    return;
+  }
+  const std::vector<std::string> dirs = it->second;  // a copy: the handlers edit the table
+  for (const std::string& dir : dirs) {
+    if (name.empty() || !(mask & IN_ISDIR)) {
+      // An entry of `dir` (or `dir` itself) changed.
+      batch->Report(dir);
+      if ((mask & (IN_MOVED_TO | IN_CREATE)) && name == "..data") {
+        ReportSymlinkedDirs(dir, 0, batch);
+      }
+      continue;
+    }
+    if (IsHiddenDir(name)) continue;
+    const std::string child = JoinPath(dir, name);
+    if (mask & (IN_DELETE | IN_MOVED_FROM)) {
+      std::vector<std::string> removed;
+      UnwatchTree(child, &removed);
+      batch->Report(child);
+      for (const std::string& r : removed) batch->Report(r);
+    } else if ((mask & IN_ATTRIB) && path_to_wd_.count(child) > 0) {
+      batch->Report(child);  // chmod / touch of a watched subdirectory
+    } else if (mask & (IN_CREATE | IN_MOVED_TO | IN_ATTRIB)) {
+      // New, or perhaps readable again: watch it, then report all of it, since its files may
+      // have been written before the watch existed.
+      std::vector<std::string> found, added;
+      WatchTree(child, /*is_root=*/false, &found, &added, batch);
+      for (const std::string& f : found) batch->Report(f);
+    }
+  }
+}
+
+void InotifyWatcher::Deliver(Batch* batch) {
+  if (!batch->dirs.empty()) {
+    {
+      absl::MutexLock lock(&stats_mu_);
+      stats_.changes_reported += batch->dirs.size();
+    }
+    if (callbacks_.on_change) callbacks_.on_change(batch->dirs);
+  }
+  for (const auto& [trouble, detail] : batch->troubles) {
+    if (callbacks_.on_trouble) callbacks_.on_trouble(trouble, detail);
+  }
+  batch->dirs.clear();
+  batch->seen_dirs.clear();
+  batch->troubles.clear();
+}
+
+void InotifyWatcher::Reconcile(bool report, Batch* batch) {
+  unwatched_dirs_ = false;  // AddWatch sets it again if the limit is still in the way
+  std::vector<std::string> found, added;
+  for (const std::string& root : roots_) {
+    const size_t before = found.size();
+    WatchTree(root, /*is_root=*/true, &found, &added, batch);
+    const bool present = found.size() > before && found[before] == root;
+    if (present) {
+      if (missing_roots_.erase(root) > 0) spdlog::info("watch root {} is back", root);
+    } else if (missing_roots_.insert(root).second) {
+      spdlog::warn("watch root {} is missing or not a directory: polling until it appears", root);
+      {
+        absl::MutexLock lock(&stats_mu_);
+        ++stats_.errors;
+      }
+      batch->AddTrouble(Trouble::kFailure, absl::StrCat("watch root ", root, " is missing"));
+    }
+  }
+  const absl::flat_hash_set<std::string> found_set(found.begin(), found.end());
+  std::vector<std::string> stale;
+  for (const auto& [path, wd] : path_to_wd_) {
+    if (!found_set.contains(path)) stale.push_back(path);
+  }
+  for (const std::string& path : stale) UnmapPath(path, /*rm_watch=*/true);
+  if (report) {
+    for (const std::string& dir : added) batch->Report(dir);
+    for (const std::string& dir : stale) batch->Report(dir);
+  }
+  UpdateDegraded();
+}
+
+void InotifyWatcher::WatchTree(const std::string& dir, bool is_root,
+                               std::vector<std::string>* found, std::vector<std::string>* added,
+                               Batch* batch) {
+  // Depth-first with an explicit stack. Each directory is watched BEFORE it is listed, so a
+  // subdirectory created meanwhile is either listed here or announced by an event.
+  std::vector<std::pair<std::string, bool>> stack;
+  stack.emplace_back(dir, is_root);
+  while (!stack.empty()) {
+    auto [path, root] = std::move(stack.back());
+    stack.pop_back();
+    const AddResult result = AddWatch(path, root, batch);
+    if (result == AddResult::kGone) continue;
+    if (result == AddResult::kAdded) added->push_back(path);
+    found->push_back(path);
+    std::vector<std::string> names;
+    if (!ListSubdirs(path, &names)) continue;
+    for (const std::string& name : names) stack.emplace_back(JoinPath(path, name), false);
+  }
+}
+
+InotifyWatcher::AddResult InotifyWatcher::AddWatch(const std::string& dir, bool is_root,
+                                                   Batch* batch) {
+  const auto mapped = path_to_wd_.find(dir);
+  int wd = -1;
+  int err = ENOSPC;
+  if (mapped != path_to_wd_.end() || wd_paths_.size() < watch_limit_for_test_.load()) {
+    wd = inotify_add_watch(inotify_fd_, dir.c_str(),
+                           kEventMask | (is_root ? kRootFlags : kSubdirFlags));
+    err = errno;
+  }
+  if (wd < 0) {
+    if (err == ENOENT || err == ENOTDIR) return AddResult::kGone;  // raced with a delete
+    if (err == ENOSPC || err == ENOMEM) {
+      unwatched_dirs_ = true;
+      {
+        absl::MutexLock lock(&stats_mu_);
+        ++stats_.watch_limit_failures;
+      }
+      if (!limit_logged_) {
+        limit_logged_ = true;
+        spdlog::error(
+            "cannot watch {}: {} (raise fs.inotify.max_user_watches); polling until every "
+            "directory is watched",
+            dir, ErrnoText(err));
+      }
+      batch->AddTrouble(Trouble::kWatchLimit, absl::StrCat("no inotify watch left for ", dir));
+      UpdateDegraded();
+      return AddResult::kLimit;
+    }
+    {
+      absl::MutexLock lock(&stats_mu_);
+      ++stats_.errors;
+    }
+    spdlog::warn("cannot watch {}: {}", dir, ErrnoText(err));
+    return AddResult::kError;
+  }
+  if (mapped != path_to_wd_.end()) {
+    if (mapped->second == wd) return AddResult::kAlready;
+    UnmapPath(dir, /*rm_watch=*/true);  // another directory now has this name
+  }
+  path_to_wd_[dir] = wd;
+  std::vector<std::string>& paths = wd_paths_[wd];
+  if (std::find(paths.begin(), paths.end(), dir) == paths.end()) paths.push_back(dir);
+  SyncWatchCount();
+  return AddResult::kAdded;
+}
+
+void InotifyWatcher::UnwatchTree(const std::string& dir, std::vector<std::string>* removed) {
+  std::vector<std::string> paths;
+  if (path_to_wd_.count(dir) > 0) paths.push_back(dir);
+  // Descendants sort contiguously after dir + "/" (but not after dir itself: "a b" < "a/").
+  const std::string prefix = dir == "/" ? dir : dir + "/";
+  for (auto it = path_to_wd_.lower_bound(prefix);
+       it != path_to_wd_.end() && absl::StartsWith(it->first, prefix); ++it) {
+    if (it->first != dir) paths.push_back(it->first);
+  }
+  for (const std::string& path : paths) {
+    UnmapPath(path, /*rm_watch=*/true);
+    removed->push_back(path);
+  }
+}
+
+void InotifyWatcher::UnmapPath(const std::string& path, bool rm_watch) {
+  const auto it = path_to_wd_.find(path);
+  if (it == path_to_wd_.end()) return;
+  const int wd = it->second;
+  path_to_wd_.erase(it);
+  const auto wit = wd_paths_.find(wd);
+  if (wit != wd_paths_.end()) {
+    std::vector<std::string>& paths = wit->second;
+    paths.erase(std::remove(paths.begin(), paths.end(), path), paths.end());
+    if (paths.empty()) {
+      // EINVAL when the kernel already dropped it (deleted directory): nothing to do then.
+      if (rm_watch) inotify_rm_watch(inotify_fd_, wd);
+      wd_paths_.erase(wit);
+    }
+  }
+  SyncWatchCount();
+}
+
+void InotifyWatcher::LoseWatch(int wd, const char* why, Batch* batch) {
+  const auto it = wd_paths_.find(wd);
+  if (it == wd_paths_.end()) return;
+  const std::vector<std::string> paths = it->second;
+  for (const std::string& path : paths) {
+    if (IsRoot(path)) {
+      LoseRoot(path, why, batch);
+      continue;
+    }
+    std::vector<std::string> removed;
+    UnwatchTree(path, &removed);
+    batch->Report(path);
+    for (const std::string& r : removed) batch->Report(r);
+  }
+}
+
+void InotifyWatcher::LoseRoot(const std::string& root, const char* why, Batch* batch) {
+  std::vector<std::string> removed;
+  UnwatchTree(root, &removed);
+  batch->Report(root);
+  for (const std::string& r : removed) batch->Report(r);
+  if (missing_roots_.insert(root).second) {
+    spdlog::warn("watch root {} {}: polling until it is back", root, why);
+    {
+      absl::MutexLock lock(&stats_mu_);
+      ++stats_.errors;
+    }
+    batch->AddTrouble(Trouble::kFailure, absl::StrCat("watch root ", root, " ", why));
+  }
+  UpdateDegraded();
+}
+
+void InotifyWatcher::ReportSymlinkedDirs(const std::string& dir, int depth, Batch* batch) {
+  if (depth > kMaxSymlinkDepth) return;
+  std::vector<std::string> children;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (const dirent* e = readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name == "." || name == ".." || IsHiddenDir(name)) continue;
+    // At the top only symlinks matter: real subdirectories are watched themselves.
+    if (depth == 0 && e->d_type != DT_LNK && e->d_type != DT_UNKNOWN) continue;
+    struct stat lst, st;
+    if (depth == 0 &&
+        (fstatat(dirfd(d), e->d_name, &lst, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISLNK(lst.st_mode))) {
+      continue;
+    }
+    if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 || !S_ISDIR(st.st_mode)) continue;
+    children.push_back(JoinPath(dir, name));
+  }
+  closedir(d);
+  for (const std::string& child : children) {
+    batch->Report(child);
+    ReportSymlinkedDirs(child, depth + 1, batch);
+  }
+}
+
+bool InotifyWatcher::IsRoot(const std::string& path) const {
+  return std::find(roots_.begin(), roots_.end(), path) != roots_.end();
+}
+
+void InotifyWatcher::UpdateDegraded() {
+  const bool degraded = !missing_roots_.empty() || unwatched_dirs_;
+  if (degraded && next_retry_ == absl::InfiniteFuture()) {
+    next_retry_ = absl::Now() + options_.retry_interval;
+  }
+  if (!degraded) {
+    next_retry_ = absl::InfiniteFuture();
+    limit_logged_ = false;
+  }
+  degraded_.store(degraded, std::memory_order_release);
+}
+
+void InotifyWatcher::SyncWatchCount() {
+  absl::MutexLock lock(&stats_mu_);
+  stats_.watches = wd_paths_.size();
+}
+
+}  // namespace hearth

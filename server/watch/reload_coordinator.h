@@ -1,0 +1,157 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/core/config_engine.h"
+#include "server/watch/watcher.h"
+
+namespace hearth {
+
+// Turns directory changes reported by a Watcher into ConfigEngine rebuilds.
+//
+// Each changed directory is mapped to the configs it affects (ConfigEngine::ConfigsUnder); each
+// config is rebuilt once its burst of events has gone quiet for Options::quiet, or at the latest
+// Options::max_delay after the burst's first event (debounce). Rebuilds run on the coordinator's
+// own worker thread, one at a time, never on the watcher's thread. Full rescans
+// (ConfigEngine::ScanAll, which republishes only what changed) happen when the watcher lost
+// events (queue overflow, watch limit, a lost root), on RequestRescan() (SIGHUP), and
+// periodically: every Options::poll_interval, and while the watcher is degraded or could not
+// start at all, at least every Options::degraded_poll_interval.
+//
+// Default debounce (quiet 5 ms, max 50 ms): an editor's atomic save or the kubelet's `..data`
+// swap is a burst of 2-6 events within well under a millisecond, so 5 ms of quiet coalesces each
+// into one rebuild with margin for a loaded machine, while adding only ~5 ms to the
+// change-to-publish latency. The 50 ms cap bounds staleness when a config is written
+// continuously (a script copying many files, a tool rewriting in a loop): it is rebuilt at least
+// 20 times a second, never starved by its own events.
+//
+// Thread-safety: Start() and Stop() are for the owner (one thread); the other public methods are
+// thread-safe. RequestRescan() is NOT async-signal-safe: call it from a signal-handling thread
+// (sigwait / signalfd), not from a signal handler.
+// Ownership: the engine must outlive the coordinator; the coordinator owns the watcher.
+class ReloadCoordinator {
+ public:
+  enum class RescanReason { kOverflow, kPoll, kSignal, kWatchFailure };
+
+  // One rebuild of one config, for latency metrics.
+  struct RebuildSample {
+    std::string name;
+    absl::Duration latency;  // first event of the burst -> Rebuild() returned (debounce included)
+    bool published = false;  // a new version or a removal was published
+    bool failed = false;     // the rebuild failed (last-known-good kept)
+  };
+
+  struct Options {
+    absl::Duration quiet = absl::Milliseconds(5);
+    absl::Duration max_delay = absl::Milliseconds(50);
+    // Period of the full rescan; zero = off (while the watcher is healthy).
+    absl::Duration poll_interval = absl::ZeroDuration();
+    // Period of the full rescan while the watcher is degraded or failed, if poll_interval is zero
+    // or longer.
+    absl::Duration degraded_poll_interval = absl::Seconds(5);
+    // More directory notifications than this waiting for the worker: they are dropped and a full
+    // rescan is done instead (memory stays bounded while a long rescan runs).
+    size_t max_queued_dirs = 1u << 16;
+    // Called on the worker thread after every debounced rebuild; must be quick.
+    std::function<void(const RebuildSample&)> on_rebuild;
+  };
+
+  struct Stats {
+    uint64_t dir_events = 0;             // directories reported by the watcher
+    uint64_t rebuild_requests = 0;       // (config, event) pairs, before coalescing
+    uint64_t rebuilds = 0;               // ConfigEngine::Rebuild calls (after coalescing)
+    uint64_t published = 0;              // versions (or removals) published by those rebuilds
+    uint64_t failed = 0;                 // failed rebuilds
+    uint64_t rescans_overflow = 0;       // full rescans because the watcher lost events
+    uint64_t rescans_poll = 0;           // periodic full rescans
+    uint64_t rescans_signal = 0;         // full rescans asked by RequestRescan()
+    uint64_t rescans_watch_failure = 0;  // full rescans after a watch limit / lost root / error
+    uint64_t pending = 0;                // configs waiting out their debounce window
+    bool watching = false;               // the watcher started (false: polling only)
+    bool degraded = false;               // polling because the watcher is degraded or failed
+    absl::Time last_event = absl::InfinitePast();
+    absl::Time last_full_scan = absl::InfinitePast();
+    // Debounced rebuild latency (see RebuildSample::latency).
+    uint64_t latency_count = 0;
+    absl::Duration latency_sum;
+    absl::Duration latency_max;
+  };
+
+  ReloadCoordinator(ConfigEngine* engine, WatcherPtr watcher, Options options);
+  // Stops (see Stop()).
+  ~ReloadCoordinator();
+  ReloadCoordinator(const ReloadCoordinator&) = delete;
+  ReloadCoordinator& operator=(const ReloadCoordinator&) = delete;
+
+  // Starts the watcher on engine->options().roots and the worker thread. Call it BEFORE the
+  // initial engine->ScanAll(), so that no change made during that scan is missed. A watcher that
+  // cannot start is logged and the coordinator polls instead (stats().watching is false); the
+  // returned status is not OK only when Start() is called twice.
+  absl::Status Start();
+  // Stops the watcher (no more callbacks), then the worker; configs still waiting out their
+  // debounce window are not rebuilt. An in-progress rebuild or rescan completes first.
+  // Idempotent.
+  void Stop();
+
+  // Asks the worker for a full rescan as soon as possible (SIGHUP). Requests made while one is
+  // pending coalesce.
+  void RequestRescan();
+
+  Stats stats() const;
+  // The watcher's own counters (watches, kernel events, overflows, ...); zeros without a watcher.
+  Watcher::Stats watcher_stats() const;
+  // True when nothing is queued, pending or running.
+  bool IdleForTest() const;
+
+ private:
+  struct Burst {
+    absl::Time first;
+    absl::Time last;
+  };
+  struct QueuedDir {
+    std::string dir;
+    absl::Time at;
+  };
+
+  void OnChange(const std::vector<std::string>& dirs);
+  void OnTrouble(Watcher::Trouble trouble, const std::string& detail);
+  void RequestRescanLocked(RescanReason reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool HasWorkLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool DegradedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Duration PollIntervalLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Run();
+  // The worker's deadline for its next round: the earliest debounce expiry or poll.
+  absl::Time NextDeadline(absl::Duration poll_interval) const;
+  void QueueBursts(std::vector<QueuedDir> dirs);
+  void FullRescan(uint32_t reasons);
+  void RebuildDue(absl::Time now);
+
+  ConfigEngine* const engine_;  // not owned
+  const WatcherPtr watcher_;
+  const Options options_;  // Constant after construction.
+  std::thread thread_;
+
+  // Confined to the worker thread.
+  std::map<std::string, Burst> bursts_;  // config name -> its pending burst
+  absl::Time last_rescan_;
+
+  mutable absl::Mutex mu_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;  // the worker is in a round
+  bool watcher_failed_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<QueuedDir> queued_ ABSL_GUARDED_BY(mu_);
+  uint32_t rescan_reasons_ ABSL_GUARDED_BY(mu_) = 0;  // bit per RescanReason
+  Stats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace hearth
