@@ -1,0 +1,227 @@
+#include "client/commands.h"
+
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "absl/strings/str_join.h"
+#include "client/json_tree.h"
+#include "client/output_format.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
+#include "grpcpp/impl/client_unary_call.h"
+#include "grpcpp/impl/rpc_method.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "hearth/v1/config_service.grpc.pb.h"
+
+namespace hearthctl {
+namespace {
+
+namespace v1 = hearth::v1;
+
+void PrintServedErrors(const std::string& name, uint64_t revision,
+                       const google::protobuf::RepeatedPtrField<std::string>& errors) {
+  if (errors.empty()) return;
+  std::cerr << "warning: the last rebuild of " << name
+            << " failed; serving the last good version (revision " << revision << "):\n";
+  for (const std::string& e : errors) std::cerr << "  " << e << "\n";
+}
+
+const char* HealthName(v1::ConfigHealth health) {
+  switch (health) {
+    case v1::CONFIG_HEALTH_OK:
+      return "OK";
+    case v1::CONFIG_HEALTH_ERROR:
+      return "ERROR";
+    case v1::CONFIG_HEALTH_NO_VERSION:
+      return "NO_VERSION";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+}  // namespace
+
+int RunGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+           const GetArgs& args) {
+  auto stub = v1::ConfigService::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(conn, &context);
+  v1::GetConfigRequest request;
+  request.set_name(args.name);
+  request.set_profile(args.profile);
+  request.set_path(args.path);
+  v1::GetConfigResponse response;
+  grpc::Status status = stub->GetConfig(&context, request, &response);
+  if (!status.ok()) return ReportRpcError("get " + args.name, status);
+  PrintServedErrors(response.name(), response.revision(), response.errors());
+  if (args.output == "raw") {
+    std::cout << response.json() << "\n";
+    return kExitOk;
+  }
+  JsonNode doc;
+  std::string error;
+  if (!ParseJson(response.json(), &doc, &error)) {
+    std::cerr << "hearthctl: the server sent malformed JSON (" << error << ")\n";
+    return kExitFailure;
+  }
+  if (args.output == "yaml") {
+    std::cout << ToYaml(doc);
+  } else if (args.output == "toml") {
+    absl::StatusOr<std::string> toml = ToToml(doc);
+    if (!toml.ok()) {
+      std::cerr << "hearthctl: " << toml.status().message() << "\n";
+      return kExitFailure;
+    }
+    std::cout << *toml;
+  } else {
+    std::cout << ToPrettyJson(doc);
+  }
+  return kExitOk;
+}
+
+int RunList(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+            const ListArgs& args) {
+  auto stub = v1::ConfigService::NewStub(channel);
+  std::vector<v1::ConfigInfo> configs;
+  std::string token;
+  do {
+    grpc::ClientContext context;
+    SetDeadline(conn, &context);
+    v1::ListConfigsRequest request;
+    request.set_prefix(args.prefix);
+    request.set_page_size(args.page_size);
+    request.set_page_token(token);
+    v1::ListConfigsResponse response;
+    grpc::Status status = stub->ListConfigs(&context, request, &response);
+    if (!status.ok()) return ReportRpcError("list", status);
+    for (auto& c : *response.mutable_configs()) configs.push_back(std::move(c));
+    token = response.next_page_token();
+  } while (!token.empty());
+
+  size_t width = 4;
+  for (const auto& c : configs) width = std::max(width, c.name().size());
+  std::cout << std::left << std::setw(static_cast<int>(width)) << "NAME"
+            << "  " << std::setw(9) << "REVISION"
+            << "  " << std::setw(10) << "HEALTH"
+            << "  " << std::setw(16) << "ETAG"
+            << "  PROFILES\n";
+  for (const auto& c : configs) {
+    std::cout << std::left << std::setw(static_cast<int>(width)) << c.name() << "  " << std::setw(9)
+              << c.revision() << "  " << std::setw(10) << HealthName(c.health()) << "  "
+              << std::setw(16) << c.etag().substr(0, 16) << "  " << absl::StrJoin(c.profiles(), ",")
+              << "\n";
+    for (const std::string& e : c.errors()) std::cout << "    " << e << "\n";
+  }
+  return kExitOk;
+}
+
+int RunValidate(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+                const ValidateArgs& args) {
+  v1::ValidateConfigRequest request;
+  request.set_name(args.name);
+  request.set_profile(args.profile);
+  request.set_replace_on_disk(args.replace);
+  for (const std::string& path : args.files) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream content;
+    if (in) content << in.rdbuf();
+    if (!in) {
+      std::cerr << "hearthctl: cannot read " << path << "\n";
+      return kExitUsage;
+    }
+    v1::CandidateFile* file = request.add_files();
+    const size_t slash = path.find_last_of('/');
+    file->set_file_name(slash == std::string::npos ? path : path.substr(slash + 1));
+    file->set_content(content.str());
+  }
+  auto stub = v1::ConfigService::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(conn, &context);
+  v1::ValidateConfigResponse response;
+  grpc::Status status = stub->ValidateConfig(&context, request, &response);
+  if (!status.ok()) return ReportRpcError("validate " + args.name, status);
+  if (!response.valid()) {
+    for (const std::string& e : response.errors()) std::cout << e << "\n";
+    std::cerr << args.name << ": invalid (" << response.errors_size() << " error"
+              << (response.errors_size() == 1 ? "" : "s") << ")\n";
+    return kExitFailure;
+  }
+  std::cout << args.name << ": valid, " << response.diff_size() << " change"
+            << (response.diff_size() == 1 ? "" : "s");
+  if (response.served_revision() > 0) {
+    std::cout << " against revision " << response.served_revision();
+  } else {
+    std::cout << " (nothing served yet)";
+  }
+  std::cout << "\n";
+  for (const v1::DiffEntry& d : response.diff()) {
+    const std::string path = d.path().empty() ? "(document)" : d.path();
+    switch (d.op()) {
+      case v1::DIFF_OP_ADDED:
+        std::cout << "+ " << path << " = " << d.new_json() << "\n";
+        break;
+      case v1::DIFF_OP_REMOVED:
+        std::cout << "- " << path << " = " << d.old_json() << "\n";
+        break;
+      default:
+        std::cout << "~ " << path << ": " << d.old_json() << " -> " << d.new_json() << "\n";
+    }
+  }
+  if (response.diff_truncated()) std::cout << "  ... (diff truncated)\n";
+  if (args.print_json) {
+    JsonNode doc;
+    std::string error;
+    if (ParseJson(response.json(), &doc, &error)) std::cout << ToPrettyJson(doc);
+  }
+  return kExitOk;
+}
+
+int RunHealth(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+              const HealthArgs& args) {
+  using google::protobuf::internal::WireFormatLite;
+  // grpc.health.v1.HealthCheckRequest { string service = 1; }, encoded by hand: hearthctl carries
+  // no health.proto.
+  std::string bytes;
+  if (!args.service.empty()) {
+    bytes.push_back(
+        static_cast<char>(WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_LENGTH_DELIMITED)));
+    google::protobuf::io::StringOutputStream raw(&bytes);
+    google::protobuf::io::CodedOutputStream out(&raw);
+    out.WriteVarint32(static_cast<uint32_t>(args.service.size()));
+    out.WriteString(args.service);
+  }
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::ClientContext context;
+  SetDeadline(conn, &context);
+  static const grpc::internal::RpcMethod kCheck("/grpc.health.v1.Health/Check",
+                                                grpc::internal::RpcMethod::NORMAL_RPC);
+  grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+      channel.get(), kCheck, &context, request, &response);
+  if (!status.ok()) return ReportRpcError("health", status);
+  // HealthCheckResponse { ServingStatus status = 1; }
+  std::vector<grpc::Slice> slices;
+  std::string reply;
+  if (response.Dump(&slices).ok()) {
+    for (const auto& s : slices) reply.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(reply.data()),
+                                            static_cast<int>(reply.size()));
+  uint32_t serving = 0;
+  while (uint32_t tag = in.ReadTag()) {
+    if (tag == WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_VARINT)) {
+      if (!in.ReadVarint32(&serving)) break;
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      break;
+    }
+  }
+  static constexpr const char* kNames[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
+  std::cout << (serving < 4 ? kNames[serving] : "UNKNOWN") << "\n";
+  return serving == 1 ? kExitOk : kExitFailure;
+}
+
+}  // namespace hearthctl

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
+
+namespace hearthctl {
+
+// Process exit codes (documented in `hearthctl --help`).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,      // error, invalid config, not serving
+  kExitUsage = 2,        // bad command line or rejected argument (INVALID_ARGUMENT)
+  kExitNotFound = 3,     // no such config / path
+  kExitUnavailable = 4,  // server unreachable or timed out
+};
+
+struct ConnectionOptions {
+  std::string server = "127.0.0.1:7070";  // host:port or unix:///path
+  bool tls = false;                       // implied by any --tls-* file
+  std::string tls_ca;                     // PEM roots to verify the server (system roots if "")
+  std::string tls_cert;                   // client certificate (mutual TLS)
+  std::string tls_key;
+  std::string tls_server_name;  // override the name checked in the server certificate
+  double timeout_seconds = 10;  // per unary call
+};
+
+// A channel to the server; INVALID_ARGUMENT when a TLS file cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ConnectionOptions& options);
+
+// Sets the per-call deadline (unary calls).
+void SetDeadline(const ConnectionOptions& options, grpc::ClientContext* context);
+
+// Exit code for a failed RPC.
+int ExitCodeFor(const grpc::Status& status);
+
+// Prints "hearthctl: <what>: <CODE>: <message>" to stderr and returns ExitCodeFor(status).
+int ReportRpcError(std::string_view what, const grpc::Status& status);
+
+// "UNAVAILABLE", "NOT_FOUND", ...
+const char* StatusCodeName(grpc::StatusCode code);
+
+}  // namespace hearthctl

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hearthctl {
+
+// A parsed JSON document as the client prints it. Numbers keep their source text, so integers,
+// floats and large values print exactly as the server rendered them. Object members keep their
+// order (the server's canonical JSON sorts keys).
+struct JsonNode {
+  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  Kind kind = Kind::kNull;
+  bool boolean = false;
+  std::string text;             // kNumber: the literal; kString: the decoded UTF-8 value
+  std::vector<JsonNode> items;  // kArray
+  std::vector<std::pair<std::string, JsonNode>> members;  // kObject
+
+  bool is_float() const;  // a kNumber with a fraction or exponent
+};
+
+// Parses strict JSON (RFC 8259). On failure returns false and sets *error to "offset N: what".
+bool ParseJson(std::string_view text, JsonNode* out, std::string* error);
+
+// Escapes `s` as a JSON string literal, quotes included.
+std::string JsonQuote(std::string_view s);
+
+}  // namespace hearthctl

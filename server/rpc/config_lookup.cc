@@ -1,0 +1,87 @@
+#include "server/rpc/config_lookup.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "server/core/absl_compat.h"
+#include "server/core/config_engine.h"
+#include "server/rpc/status_util.h"
+#include "server/rpc/value_proto.h"
+
+namespace hearth::rpc {
+namespace {
+
+constexpr char kTokenVersion[] = "l1";
+
+}  // namespace
+
+grpc::Status LookupConfig(const ConfigStore& store, const v1::GetConfigRequest& request,
+                          v1::GetConfigResponse* out) {
+  if (request.name().empty()) {
+    return GrpcError(grpc::StatusCode::INVALID_ARGUMENT, "config name is required");
+  }
+  if (absl::Status valid = ConfigEngine::ValidateName(request.name()); !valid.ok()) {
+    return ToGrpcStatus(valid);
+  }
+  absl::StatusOr<ConfigStore::RenderResult> rendered =
+      store.Render(request.name(), request.profile(), request.path());
+  if (!rendered.ok()) return ToGrpcStatus(rendered.status());
+  const ConfigEntry& entry = *rendered->entry;
+  const RenderedDocument& doc = *rendered->doc;
+
+  out->set_name(entry.name);
+  if (entry.version != nullptr) {
+    const ConfigVersion& version = *entry.version;
+    out->set_revision(version.revision);
+    out->set_schema(version.schema);
+    for (const SourceFile& file : version.files) {
+      if (file.profile.empty() || file.profile == request.profile()) out->add_sources(file.name);
+    }
+  }
+  out->set_etag(doc.etag);
+  out->set_profile(request.profile());
+  out->set_path(request.path());
+  for (const std::string& error : entry.errors) out->add_errors(error);
+  if (!request.if_none_match().empty() && request.if_none_match() == doc.etag) {
+    out->set_not_modified(true);
+    return grpc::Status::OK;
+  }
+  if (doc.json != nullptr) out->set_json(*doc.json);  // the one copy of the document
+  if (request.include_value() && doc.doc != nullptr) ToProtoValue(*doc.doc, out->mutable_value());
+  return grpc::Status::OK;
+}
+
+void FillConfigInfo(const ConfigEntry& entry, v1::ConfigInfo* out) {
+  out->set_name(entry.name);
+  out->set_mod_revision(entry.mod_revision);
+  if (entry.version == nullptr) {
+    out->set_health(v1::CONFIG_HEALTH_NO_VERSION);
+  } else {
+    const ConfigVersion& version = *entry.version;
+    out->set_health(entry.errors.empty() ? v1::CONFIG_HEALTH_OK : v1::CONFIG_HEALTH_ERROR);
+    out->set_revision(version.revision);
+    if (!version.variants.empty()) out->set_etag(version.variants.front().etag);
+    for (std::string& profile : version.Profiles()) out->add_profiles(std::move(profile));
+    for (const SourceFile& file : version.files) out->add_sources(file.name);
+    out->set_schema(version.schema);
+  }
+  for (const std::string& error : entry.errors) out->add_errors(error);
+}
+
+std::string EncodePageToken(const std::string& prefix, const std::string& last_name) {
+  // Config names contain no NUL, so NUL separates the parts unambiguously.
+  std::string raw =
+      absl::StrCat(kTokenVersion, std::string(1, '\0'), prefix, std::string(1, '\0'), last_name);
+  return absl::WebSafeBase64Escape(raw);
+}
+
+bool DecodePageToken(const std::string& token, const std::string& prefix, std::string* last_name) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return false;
+  const std::string head =
+      absl::StrCat(kTokenVersion, std::string(1, '\0'), prefix, std::string(1, '\0'));
+  if (raw.size() <= head.size() || raw.compare(0, head.size(), head) != 0) return false;
+  *last_name = raw.substr(head.size());
+  return last_name->find('\0') == std::string::npos;
+}
+
+}  // namespace hearth::rpc

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+
+#include "grpcpp/support/status.h"
+#include "hearth/v1/config_service.pb.h"
+#include "server/core/config_store.h"
+
+namespace hearth::rpc {
+
+// Fills `out` with config `request.name()` as GetConfig answers it (or returns the error status:
+// INVALID_ARGUMENT for bad names, NOT_FOUND, FAILED_PRECONDITION when nothing was ever built).
+// The document's JSON is copied once from the store's pre-rendered buffer, and not at all when
+// if_none_match is current.
+grpc::Status LookupConfig(const ConfigStore& store, const v1::GetConfigRequest& request,
+                          v1::GetConfigResponse* out);
+
+// The ListConfigs entry for one store entry.
+void FillConfigInfo(const ConfigEntry& entry, v1::ConfigInfo* out);
+
+// ListConfigs page tokens: opaque, bound to the prefix they were issued for.
+std::string EncodePageToken(const std::string& prefix, const std::string& last_name);
+// The last name of the previous page; false when the token is malformed or for another prefix.
+bool DecodePageToken(const std::string& token, const std::string& prefix, std::string* last_name);
+
+}  // namespace hearth::rpc

@@ -1,0 +1,151 @@
+#include "server/rpc/config_service.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "server/rpc/config_lookup.h"
+#include "server/rpc/status_util.h"
+#include "server/rpc/validate_response.h"
+#include "server/rpc/watch_reactor.h"
+
+namespace hearth::rpc {
+namespace {
+
+// A candidate's file name is a plain name inside the config directory.
+absl::Status ValidateFileName(const std::string& file_name) {
+  if (file_name.empty() || file_name == "." || file_name == ".." ||
+      file_name.find('/') != std::string::npos || file_name.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid file_name \"", file_name,
+                     "\": expected a plain file name such as \"10-db.yaml\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+ConfigService::ConfigService(ConfigEngine* engine, WatchHub* hub, WorkerPool* workers)
+    : engine_(engine), hub_(hub), workers_(workers) {}
+
+grpc::ServerUnaryReactor* ConfigService::GetConfig(grpc::CallbackServerContext* context,
+                                                   const v1::GetConfigRequest* request,
+                                                   v1::GetConfigResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(LookupConfig(engine_->store(), *request, response));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConfigService::BatchGetConfigs(grpc::CallbackServerContext* context,
+                                                         const v1::BatchGetConfigsRequest* request,
+                                                         v1::BatchGetConfigsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->names_size() > kMaxBatchNames) {
+    reactor->Finish(GrpcError(grpc::StatusCode::INVALID_ARGUMENT,
+                              absl::StrCat("too many names (", request->names_size(), "); at most ",
+                                           kMaxBatchNames, " per batch")));
+    return reactor;
+  }
+  v1::GetConfigRequest one;
+  one.set_profile(request->profile());
+  one.set_include_value(request->include_value());
+  response->mutable_results()->Reserve(request->names_size());
+  for (const std::string& name : request->names()) {
+    v1::BatchGetConfigsResult* result = response->add_results();
+    result->set_name(name);
+    one.set_name(name);
+    grpc::Status status = LookupConfig(engine_->store(), one, result->mutable_config());
+    if (!status.ok()) {
+      v1::RpcStatus* rpc_status = result->mutable_status();  // replaces the config
+      rpc_status->set_code(static_cast<int>(status.error_code()));
+      rpc_status->set_message(status.error_message());
+    }
+  }
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConfigService::ListConfigs(grpc::CallbackServerContext* context,
+                                                     const v1::ListConfigsRequest* request,
+                                                     v1::ListConfigsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->page_size() < 0) {
+    reactor->Finish(
+        GrpcError(grpc::StatusCode::INVALID_ARGUMENT, "page_size must not be negative"));
+    return reactor;
+  }
+  const size_t page_size =
+      request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
+  std::string after;
+  if (!request->page_token().empty() &&
+      !DecodePageToken(request->page_token(), request->prefix(), &after)) {
+    reactor->Finish(GrpcError(grpc::StatusCode::INVALID_ARGUMENT,
+                              "invalid page_token: pass next_page_token from the previous "
+                              "response, with the same prefix"));
+    return reactor;
+  }
+  response->set_revision(engine_->store().revision());
+  const auto entries = engine_->store().List(request->prefix());
+  auto it = entries.begin();
+  if (!after.empty()) {
+    it = std::upper_bound(
+        entries.begin(), entries.end(), after,
+        [](const std::string& name, const auto& entry) { return name < entry->name; });
+  }
+  for (; it != entries.end() && static_cast<size_t>(response->configs_size()) < page_size; ++it) {
+    FillConfigInfo(**it, response->add_configs());
+  }
+  if (it != entries.end() && response->configs_size() > 0) {
+    response->set_next_page_token(
+        EncodePageToken(request->prefix(), response->configs(response->configs_size() - 1).name()));
+  }
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConfigService::ValidateConfig(grpc::CallbackServerContext* context,
+                                                        const v1::ValidateConfigRequest* request,
+                                                        v1::ValidateConfigResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status status = request->name().empty()
+                            ? absl::InvalidArgumentError("config name is required")
+                            : ConfigEngine::ValidateName(request->name());
+  for (int i = 0; status.ok() && i < request->files_size(); ++i) {
+    status = ValidateFileName(request->files(i).file_name());
+  }
+  if (!status.ok()) {
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  }
+  // The dry run reads the config's files: not inside a reaction.
+  ConfigEngine* engine = engine_;
+  const bool scheduled = workers_->TrySchedule([engine, request, response, reactor] {
+    std::vector<ConfigEngine::Candidate> candidates;
+    candidates.reserve(request->files_size());
+    for (const v1::CandidateFile& file : request->files()) {
+      candidates.push_back({file.file_name(), file.content()});
+    }
+    absl::StatusOr<BuildResult> result =
+        engine->Validate(request->name(), std::move(candidates), request->replace_on_disk());
+    if (!result.ok()) {
+      reactor->Finish(ToGrpcStatus(result.status()));
+      return;
+    }
+    FillValidateResponse(engine->store(), request->name(), request->profile(), *result, response);
+    reactor->Finish(grpc::Status::OK);
+  });
+  if (!scheduled) {
+    reactor->Finish(GrpcError(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                              "too many validations in progress; retry shortly"));
+  }
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::WatchConfigsResponse>* ConfigService::WatchConfigs(
+    grpc::CallbackServerContext* /*context*/, const v1::WatchConfigsRequest* request) {
+  return WatchReactor::Start(hub_, *request);
+}
+
+}  // namespace hearth::rpc

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstddef>
+
+#include "hearth/v1/config_service.grpc.pb.h"
+#include "server/core/config_engine.h"
+#include "server/rpc/watch_hub.h"
+#include "server/rpc/worker_pool.h"
+
+namespace hearth::rpc {
+
+// hearth.v1.ConfigService over a ConfigEngine (callback API). Reads (Get, Batch, List) are answered
+// inside the reaction: they only copy shared_ptrs out of the store and the pre-rendered JSON into
+// the response (the one copy of the document). ValidateConfig reads files, so it runs on
+// `workers`; WatchConfigs streams are WatchReactors fed by `hub`.
+//
+// Thread-safety: thread-safe; engine, hub and workers must outlive the service.
+class ConfigService final : public v1::ConfigService::CallbackService {
+ public:
+  static constexpr int kDefaultPageSize = 100;
+  static constexpr int kMaxPageSize = 1000;
+  static constexpr int kMaxBatchNames = 1000;
+
+  ConfigService(ConfigEngine* engine, WatchHub* hub, WorkerPool* workers);
+
+  grpc::ServerUnaryReactor* GetConfig(grpc::CallbackServerContext* context,
+                                      const v1::GetConfigRequest* request,
+                                      v1::GetConfigResponse* response) override;
+  grpc::ServerUnaryReactor* BatchGetConfigs(grpc::CallbackServerContext* context,
+                                            const v1::BatchGetConfigsRequest* request,
+                                            v1::BatchGetConfigsResponse* response) override;
+  grpc::ServerUnaryReactor* ListConfigs(grpc::CallbackServerContext* context,
+                                        const v1::ListConfigsRequest* request,
+                                        v1::ListConfigsResponse* response) override;
+  grpc::ServerUnaryReactor* ValidateConfig(grpc::CallbackServerContext* context,
+                                           const v1::ValidateConfigRequest* request,
+                                           v1::ValidateConfigResponse* response) override;
+  grpc::ServerWriteReactor<v1::WatchConfigsResponse>* WatchConfigs(
+      grpc::CallbackServerContext* context, const v1::WatchConfigsRequest* request) override;
+
+ private:
+  ConfigEngine* const engine_;
+  WatchHub* const hub_;
+  WorkerPool* const workers_;
+};
+
+}  // namespace hearth::rpc

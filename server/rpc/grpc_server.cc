@@ -1,0 +1,198 @@
+#include "server/rpc/grpc_server.h"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/resource_quota.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+namespace hearth::rpc {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  if (in) content << in.rdbuf();
+  if (!in || content.str().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read ", what, " file \"", path, "\" (expected a PEM file)"));
+  }
+  return content.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(
+    const GrpcServer::Options& options) {
+  if (options.tls_cert.empty() && options.tls_key.empty()) {
+    if (!options.tls_client_ca.empty()) {
+      return absl::InvalidArgumentError(
+          "--tls-client-ca needs --tls-cert and --tls-key (mutual TLS is TLS plus client "
+          "certificates)");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (options.tls_cert.empty() || options.tls_key.empty()) {
+    return absl::InvalidArgumentError("TLS needs both --tls-cert and --tls-key");
+  }
+  absl::StatusOr<std::string> cert = ReadPem(options.tls_cert, "TLS certificate");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem(options.tls_key, "TLS key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!options.tls_client_ca.empty()) {
+    absl::StatusOr<std::string> ca = ReadPem(options.tls_client_ca, "TLS client CA");
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+std::string RandomInstanceId() {
+  std::random_device device;
+  std::mt19937_64 rng((static_cast<uint64_t>(device()) << 32) ^ device() ^
+                      static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())));
+  return absl::StrFormat("%016x", rng());
+}
+
+bool IsUnix(const std::string& address) { return absl::StartsWith(address, "unix:"); }
+
+}  // namespace
+
+GrpcServer::GrpcServer(Options options, ConfigEngine* engine)
+    : options_(std::move(options)), engine_(engine) {}
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
+                                                              ConfigEngine* engine) {
+  if (options.listen.empty()) return absl::InvalidArgumentError("no listen address given");
+  if (options.workers < 1) return absl::InvalidArgumentError("--workers must be at least 1");
+  if (options.max_message_bytes < 1024 || options.max_message_bytes > (1u << 30)) {
+    return absl::InvalidArgumentError("max message size must be between 1 KiB and 1 GiB");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tcp_credentials =
+      TcpCredentials(options);
+  if (!tcp_credentials.ok()) return tcp_credentials.status();
+  if (options.instance_id.empty()) options.instance_id = RandomInstanceId();
+
+  std::unique_ptr<GrpcServer> server(new GrpcServer(std::move(options), engine));
+  const Options& opts = server->options_;
+  server->workers_ =
+      std::make_unique<WorkerPool>("rpc-worker", opts.workers, opts.max_queued_validations);
+  WatchHub::Options hub_options;
+  hub_options.max_streams = opts.max_watch_streams;
+  hub_options.progress_interval = opts.progress_interval;
+  hub_options.max_dirty_per_stream = opts.max_dirty_per_stream;
+  hub_options.sender_threads = opts.watch_threads;
+  hub_options.instance_id = opts.instance_id;
+  server->hub_ = std::make_unique<WatchHub>(&engine->store(), std::move(hub_options));
+  server->config_service_ =
+      std::make_unique<ConfigService>(engine, server->hub_.get(), server->workers_.get());
+  GrpcServer* self = server.get();
+  server->health_service_ =
+      std::make_unique<HealthService>(std::vector<std::string>{"", "hearth.v1.ConfigService"},
+                                      [self] { return self->IsServing(); });
+
+  static std::once_flag reflection_once;
+  std::call_once(reflection_once,
+                 [] { grpc::reflection::InitProtoReflectionServerBuilderPlugin(); });
+
+  grpc::ServerBuilder builder;
+  grpc::ResourceQuota quota("hearthd");
+  quota.SetMaxThreads(std::max(opts.workers, 1) + 2);
+  builder.SetResourceQuota(quota);
+  // Only reflection is synchronous: keep its polling threads to a minimum.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 1);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(opts.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(opts.max_message_bytes));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             std::max(1, opts.max_streams_per_connection));
+  // A second daemon on the same port must fail to start, not share the port silently.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Find dead watch clients (half-open TCP) within about a minute.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.RegisterService(server->config_service_.get());
+  builder.RegisterService(server->health_service_.get());
+
+  server->ports_.assign(opts.listen.size(), 0);
+  for (size_t i = 0; i < opts.listen.size(); ++i) {
+    const std::string& address = opts.listen[i];
+    builder.AddListeningPort(address,
+                             IsUnix(address) ? grpc::InsecureServerCredentials() : *tcp_credentials,
+                             &server->ports_[i]);
+  }
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr) {
+    server->hub_->Shutdown();
+    return absl::UnavailableError(absl::StrCat("cannot listen on ",
+                                               absl::StrJoin(opts.listen, ", "),
+                                               ": address in use, malformed, or not permitted"));
+  }
+  for (size_t i = 0; i < opts.listen.size(); ++i) {
+    if (server->ports_[i] == 0) {
+      server->Shutdown(absl::ZeroDuration());
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", opts.listen[i]));
+    }
+    if (IsUnix(opts.listen[i])) server->ports_[i] = 0;
+  }
+  return server;
+}
+
+GrpcServer::~GrpcServer() { Shutdown(absl::Seconds(5)); }
+
+int GrpcServer::port() const {
+  for (size_t i = 0; i < ports_.size(); ++i) {
+    if (!IsUnix(options_.listen[i])) return ports_[i];
+  }
+  return 0;
+}
+
+bool GrpcServer::IsServing() const {
+  if (!serving_.load() || shutting_down_.load()) return false;
+  return !options_.healthy || options_.healthy();
+}
+
+void GrpcServer::SetServing(bool serving) {
+  serving_.store(serving);
+  RefreshHealth();
+}
+
+void GrpcServer::RefreshHealth() {
+  if (health_service_ != nullptr) health_service_->Refresh();
+}
+
+void GrpcServer::Shutdown(absl::Duration deadline) {
+  absl::MutexLock lock(&shutdown_mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  shutting_down_.store(true);
+  // 1. Health says NOT_SERVING (and health Watch streams end).
+  if (health_service_ != nullptr) health_service_->Shutdown();
+  // 2. Watch streams end with UNAVAILABLE "server shutting down".
+  if (hub_ != nullptr) hub_->Shutdown();
+  // 3. No new calls; in-flight ones finish or are cancelled at the deadline. Returns when every
+  //    call is done.
+  if (server_ != nullptr) {
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + std::max(deadline, absl::ZeroDuration())));
+  }
+  // 4. Every reactor has completed by now (gRPC waits for its calls); check, bounded, before the
+  //    hub can be destroyed. Validations still queued finished with their calls: stop the pool.
+  if (hub_ != nullptr) hub_->AwaitStreamsDone(absl::Seconds(5));
+  if (workers_ != nullptr) workers_->Shutdown();
+}
+
+}  // namespace hearth::rpc

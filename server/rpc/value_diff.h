@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "server/core/value.h"
+
+namespace hearth::rpc {
+
+// One difference between two documents.
+struct ValueDiffEntry {
+  enum class Op { kAdded, kRemoved, kChanged };
+  std::string path;  // dotted, as Value::FindPath takes it ("db.pool", "servers.1"); "" = root
+  Op op;
+  std::string old_json;  // canonical JSON of the old node ("" when kAdded)
+  std::string new_json;  // canonical JSON of the new node ("" when kRemoved)
+};
+
+struct ValueDiff {
+  std::vector<ValueDiffEntry> entries;  // in document order (object keys sorted)
+  bool truncated = false;               // stopped at max_entries
+};
+
+// The structural difference from `old_doc` to `new_doc`. Objects are compared key by key and
+// arrays index by index (a tail is ADDED or REMOVED); any other mismatch (including a change of
+// type) is one CHANGED entry for the node. A null `old_doc` makes the whole new document ADDED
+// (and a null `new_doc` makes it REMOVED). Pure function.
+ValueDiff DiffValues(const Value* old_doc, const Value* new_doc, size_t max_entries = 1000);
+
+}  // namespace hearth::rpc

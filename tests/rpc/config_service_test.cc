@@ -1,0 +1,335 @@
+#include "server/rpc/config_service.h"
+
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/rpc/rpc_fixture.h"
+
+namespace hearth::rpc {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class ConfigServiceTest : public testing_util::RpcFixture {
+ protected:
+  void SetUp() override {
+    RpcFixture::SetUp();
+    Write("payments/00-base.toml", "[db]\nhost = \"a\"\nport = 5432\n");
+    Write("payments/10-db.production.toml", "[db]\nhost = \"prod\"\n");
+  }
+
+  grpc::Status Get(const std::string& name, v1::GetConfigResponse* response,
+                   const std::string& profile = "", const std::string& path = "",
+                   const std::string& if_none_match = "", bool include_value = false) {
+    grpc::ClientContext context;
+    Bound(&context);
+    v1::GetConfigRequest request;
+    request.set_name(name);
+    request.set_profile(profile);
+    request.set_path(path);
+    request.set_if_none_match(if_none_match);
+    request.set_include_value(include_value);
+    return stub_->GetConfig(&context, request, response);
+  }
+
+  grpc::Status Validate(const v1::ValidateConfigRequest& request,
+                        v1::ValidateConfigResponse* response) {
+    grpc::ClientContext context;
+    Bound(&context);
+    return stub_->ValidateConfig(&context, request, response);
+  }
+};
+
+TEST_F(ConfigServiceTest, GetReturnsCanonicalJsonWithMetadata) {
+  Start();
+  v1::GetConfigResponse r;
+  ASSERT_TRUE(Get("payments", &r).ok());
+  EXPECT_EQ(r.name(), "payments");
+  EXPECT_EQ(r.json(), R"({"db":{"host":"a","port":5432}})");
+  EXPECT_GT(r.revision(), 0u);
+  EXPECT_FALSE(r.etag().empty());
+  EXPECT_FALSE(r.not_modified());
+  EXPECT_THAT(r.sources(), ElementsAre("payments/00-base.toml"));
+  EXPECT_TRUE(r.errors().empty());
+  EXPECT_FALSE(r.has_value());
+}
+
+TEST_F(ConfigServiceTest, GetProfileVariant) {
+  Start();
+  v1::GetConfigResponse prod, staging;
+  ASSERT_TRUE(Get("payments", &prod, "production").ok());
+  EXPECT_EQ(prod.json(), R"({"db":{"host":"prod","port":5432}})");
+  EXPECT_THAT(prod.sources(),
+              ElementsAre("payments/00-base.toml", "payments/10-db.production.toml"));
+  EXPECT_EQ(prod.profile(), "production");
+  // A profile without files of its own gets the base document.
+  ASSERT_TRUE(Get("payments", &staging, "staging").ok());
+  EXPECT_EQ(staging.json(), R"({"db":{"host":"a","port":5432}})");
+  EXPECT_NE(prod.etag(), staging.etag());
+}
+
+TEST_F(ConfigServiceTest, GetPath) {
+  Start();
+  v1::GetConfigResponse r;
+  ASSERT_TRUE(Get("payments", &r, "", "db.port").ok());
+  EXPECT_EQ(r.json(), "5432");
+  EXPECT_EQ(r.path(), "db.port");
+  grpc::Status missing = Get("payments", &r, "", "db.nope");
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(missing.error_message(), HasSubstr("db.nope"));
+}
+
+TEST_F(ConfigServiceTest, GetNotModifiedSendsNoBody) {
+  Start();
+  v1::GetConfigResponse first, second;
+  ASSERT_TRUE(Get("payments", &first).ok());
+  ASSERT_TRUE(Get("payments", &second, "", "", first.etag(), /*include_value=*/true).ok());
+  EXPECT_TRUE(second.not_modified());
+  EXPECT_TRUE(second.json().empty());
+  EXPECT_FALSE(second.has_value());
+  EXPECT_EQ(second.etag(), first.etag());
+  EXPECT_EQ(second.revision(), first.revision());
+  v1::GetConfigResponse stale;
+  ASSERT_TRUE(Get("payments", &stale, "", "", "not-the-etag").ok());
+  EXPECT_FALSE(stale.not_modified());
+  EXPECT_EQ(stale.json(), first.json());
+}
+
+TEST_F(ConfigServiceTest, GetIncludeValue) {
+  Start();
+  v1::GetConfigResponse r;
+  ASSERT_TRUE(Get("payments", &r, "", "", "", /*include_value=*/true).ok());
+  ASSERT_TRUE(r.has_value());
+  const auto& db = r.value().struct_value().fields().at("db").struct_value().fields();
+  EXPECT_EQ(db.at("host").string_value(), "a");
+  EXPECT_EQ(db.at("port").number_value(), 5432);
+}
+
+TEST_F(ConfigServiceTest, GetErrorsCarryActionableCodes) {
+  Start();
+  v1::GetConfigResponse r;
+  EXPECT_EQ(Get("nope", &r).error_code(), grpc::StatusCode::NOT_FOUND);
+  grpc::Status bad = Get("../x", &r);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("../x"));
+  EXPECT_EQ(Get("", &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Get("/abs", &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ConfigServiceTest, GetServesLastKnownGoodWithErrors) {
+  Start();
+  v1::GetConfigResponse good;
+  ASSERT_TRUE(Get("payments", &good).ok());
+  Write("payments/00-base.toml", "[db\nhost = ");
+  engine_->Rebuild("payments");
+  v1::GetConfigResponse r;
+  ASSERT_TRUE(Get("payments", &r).ok());
+  EXPECT_EQ(r.json(), good.json());
+  EXPECT_EQ(r.etag(), good.etag());
+  ASSERT_FALSE(r.errors().empty());
+  EXPECT_THAT(r.errors(0), StartsWith("payments/00-base.toml:1:"));
+}
+
+TEST_F(ConfigServiceTest, GetNeverBuiltIsFailedPrecondition) {
+  Write("broken/00.toml", "x = = 1\n");
+  Start();
+  v1::GetConfigResponse r;
+  grpc::Status s = Get("broken", &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("broken/00.toml:1:"));
+}
+
+TEST_F(ConfigServiceTest, BatchGivesPerNameResults) {
+  Start();
+  grpc::ClientContext context;
+  Bound(&context);
+  v1::BatchGetConfigsRequest request;
+  request.add_names("payments");
+  request.add_names("missing");
+  request.add_names("../x");
+  request.set_profile("production");
+  v1::BatchGetConfigsResponse response;
+  ASSERT_TRUE(stub_->BatchGetConfigs(&context, request, &response).ok());
+  ASSERT_EQ(response.results_size(), 3);
+  EXPECT_EQ(response.results(0).name(), "payments");
+  ASSERT_TRUE(response.results(0).has_config());
+  EXPECT_EQ(response.results(0).config().json(), R"({"db":{"host":"prod","port":5432}})");
+  EXPECT_EQ(response.results(1).name(), "missing");
+  ASSERT_TRUE(response.results(1).has_status());
+  EXPECT_EQ(response.results(1).status().code(), static_cast<int>(grpc::StatusCode::NOT_FOUND));
+  ASSERT_TRUE(response.results(2).has_status());
+  EXPECT_EQ(response.results(2).status().code(),
+            static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+}
+
+TEST_F(ConfigServiceTest, BatchRejectsTooManyNames) {
+  Start();
+  grpc::ClientContext context;
+  Bound(&context);
+  v1::BatchGetConfigsRequest request;
+  for (int i = 0; i <= ConfigService::kMaxBatchNames; ++i) request.add_names("payments");
+  v1::BatchGetConfigsResponse response;
+  grpc::Status s = stub_->BatchGetConfigs(&context, request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("at most"));
+}
+
+TEST_F(ConfigServiceTest, ListPagesWithHealth) {
+  for (const char* name : {"team-a/a1", "team-a/a2", "team-a/a3", "team-a/a4", "team-b/b1"}) {
+    Write(std::string(name) + "/00.json", "{\"v\": 1}");
+  }
+  Write("team-a/a5/00.json", "{ nope");  // never builds
+  Start();
+  Write("team-a/a2/00.json", "{ broken");  // a2 keeps its last good version
+  engine_->Rebuild("team-a/a2");
+
+  std::vector<v1::ConfigInfo> all;
+  std::string token;
+  int pages = 0;
+  do {
+    grpc::ClientContext context;
+    Bound(&context);
+    v1::ListConfigsRequest request;
+    request.set_prefix("team-a/");
+    request.set_page_size(2);
+    request.set_page_token(token);
+    v1::ListConfigsResponse response;
+    ASSERT_TRUE(stub_->ListConfigs(&context, request, &response).ok());
+    EXPECT_LE(response.configs_size(), 2);
+    EXPECT_GT(response.revision(), 0u);
+    for (const auto& c : response.configs()) all.push_back(c);
+    token = response.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_EQ(all[0].name(), "team-a/a1");
+  EXPECT_EQ(all[0].health(), v1::CONFIG_HEALTH_OK);
+  EXPECT_FALSE(all[0].etag().empty());
+  EXPECT_THAT(all[0].sources(), ElementsAre("team-a/a1/00.json"));
+  EXPECT_EQ(all[1].name(), "team-a/a2");
+  EXPECT_EQ(all[1].health(), v1::CONFIG_HEALTH_ERROR);
+  EXPECT_FALSE(all[1].errors().empty());
+  EXPECT_GT(all[1].revision(), 0u);
+  EXPECT_EQ(all[4].name(), "team-a/a5");
+  EXPECT_EQ(all[4].health(), v1::CONFIG_HEALTH_NO_VERSION);
+  EXPECT_EQ(all[4].revision(), 0u);
+  EXPECT_THAT(all[4].errors(0), StartsWith("team-a/a5/00.json:1:"));
+}
+
+TEST_F(ConfigServiceTest, ListRejectsForeignPageToken) {
+  for (const char* name : {"a1", "a2", "a3"}) Write(std::string(name) + "/00.json", "{}");
+  Start();
+  v1::ListConfigsResponse first;
+  {
+    grpc::ClientContext context;
+    Bound(&context);
+    v1::ListConfigsRequest request;
+    request.set_page_size(1);
+    ASSERT_TRUE(stub_->ListConfigs(&context, request, &first).ok());
+    ASSERT_FALSE(first.next_page_token().empty());
+  }
+  for (const std::string& token : {first.next_page_token(), std::string("garbage!")}) {
+    grpc::ClientContext context;
+    Bound(&context);
+    v1::ListConfigsRequest request;
+    request.set_prefix(token == "garbage!" ? "" : "a");
+    request.set_page_token(token);
+    v1::ListConfigsResponse response;
+    grpc::Status s = stub_->ListConfigs(&context, request, &response);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << token;
+  }
+}
+
+TEST_F(ConfigServiceTest, ValidateLayersCandidatesAndDiffsWithoutPublishing) {
+  Start();
+  const uint64_t revision_before = store().revision();
+  v1::ValidateConfigRequest request;
+  request.set_name("payments");
+  auto* file = request.add_files();
+  file->set_file_name("20-port.toml");
+  file->set_content("[db]\nport = 6000\nssl = true\n");
+  v1::ValidateConfigResponse response;
+  ASSERT_TRUE(Validate(request, &response).ok());
+  EXPECT_TRUE(response.valid());
+  EXPECT_TRUE(response.errors().empty());
+  EXPECT_EQ(response.json(), R"({"db":{"host":"a","port":6000,"ssl":true}})");
+  EXPECT_FALSE(response.etag().empty());
+  EXPECT_GT(response.served_revision(), 0u);
+  ASSERT_EQ(response.diff_size(), 2);
+  EXPECT_EQ(response.diff(0).path(), "db.port");
+  EXPECT_EQ(response.diff(0).op(), v1::DIFF_OP_CHANGED);
+  EXPECT_EQ(response.diff(0).old_json(), "5432");
+  EXPECT_EQ(response.diff(0).new_json(), "6000");
+  EXPECT_EQ(response.diff(1).path(), "db.ssl");
+  EXPECT_EQ(response.diff(1).op(), v1::DIFF_OP_ADDED);
+
+  // Nothing was published.
+  EXPECT_EQ(store().revision(), revision_before);
+  v1::GetConfigResponse served;
+  ASSERT_TRUE(Get("payments", &served).ok());
+  EXPECT_EQ(served.json(), R"({"db":{"host":"a","port":5432}})");
+}
+
+TEST_F(ConfigServiceTest, ValidateReportsEveryErrorWithLocation) {
+  Start();
+  v1::ValidateConfigRequest request;
+  request.set_name("payments");
+  auto* file = request.add_files();
+  file->set_file_name("20-bad.toml");
+  file->set_content("[db]\nport = = 1\n");
+  v1::ValidateConfigResponse response;
+  ASSERT_TRUE(Validate(request, &response).ok());
+  EXPECT_FALSE(response.valid());
+  ASSERT_FALSE(response.errors().empty());
+  EXPECT_THAT(response.errors(0), StartsWith("payments/20-bad.toml:2:"));
+  ASSERT_EQ(response.diagnostics_size(), response.errors_size());
+  EXPECT_EQ(response.diagnostics(0).file(), "payments/20-bad.toml");
+  EXPECT_EQ(response.diagnostics(0).line(), 2u);
+  EXPECT_GT(response.diagnostics(0).column(), 0u);
+  EXPECT_FALSE(response.diagnostics(0).message().empty());
+  EXPECT_TRUE(response.json().empty());
+  EXPECT_TRUE(response.diff().empty());
+}
+
+TEST_F(ConfigServiceTest, ValidateReplaceOnDiskAndNewConfig) {
+  Start();
+  v1::ValidateConfigRequest request;
+  request.set_name("payments");
+  request.set_replace_on_disk(true);
+  auto* file = request.add_files();
+  file->set_file_name("00.json");
+  file->set_content(R"({"only": 1})");
+  v1::ValidateConfigResponse response;
+  ASSERT_TRUE(Validate(request, &response).ok());
+  ASSERT_TRUE(response.valid());
+  EXPECT_EQ(response.json(), R"({"only":1})");
+
+  // A config that does not exist yet: everything is ADDED.
+  request.set_name("brand-new");
+  v1::ValidateConfigResponse fresh;
+  ASSERT_TRUE(Validate(request, &fresh).ok());
+  ASSERT_TRUE(fresh.valid());
+  EXPECT_EQ(fresh.served_revision(), 0u);
+  ASSERT_EQ(fresh.diff_size(), 1);
+  EXPECT_EQ(fresh.diff(0).op(), v1::DIFF_OP_ADDED);
+  EXPECT_EQ(fresh.diff(0).path(), "");
+}
+
+TEST_F(ConfigServiceTest, ValidateRejectsBadNames) {
+  Start();
+  v1::ValidateConfigRequest request;
+  request.set_name("../x");
+  v1::ValidateConfigResponse response;
+  EXPECT_EQ(Validate(request, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_name("payments");
+  request.add_files()->set_file_name("../evil.toml");
+  grpc::Status s = Validate(request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("evil.toml"));
+}
+
+}  // namespace
+}  // namespace hearth::rpc
