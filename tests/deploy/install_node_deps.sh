@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the validator's npm packages into tests/deploy/node_modules (git-ignored) from the
+# committed package-lock.json, unless the installed tree already matches it. Needs the npm
+# registry only when something is missing. .ci/dev deps runs this; so does each test first.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+stamp="$here/node_modules/.hearth-package-lock.json"
+
+# Tests may run this in parallel: one installs, the others wait and then find the stamp.
+exec 9<"$here/package-lock.json"
+flock 9
+if [ -f "$stamp" ] && cmp -s "$stamp" "$here/package-lock.json"; then
+  exit 0
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install_node_deps.sh: npm not found (.ci/dev deps installs nodejs and npm)" >&2
+  exit 1
+fi
+echo "==> npm ci in tests/deploy"
+(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+cp "$here/package-lock.json" "$stamp"
