@@ -5,7 +5,10 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/time/time.h"
 #include "server/app/cli_commands.h"
+#include "server/app/daemon.h"
+#include "spdlog/spdlog.h"
 
 namespace {
 
@@ -28,6 +31,33 @@ void AddEngineFlags(CLI::App* cmd, hearth::ConfigEngine::Options* o) {
   cmd->add_flag("--allow-external-symlinks", o->allow_external_symlinks,
                 "Follow symlinks that resolve outside their root");
 }
+
+// A CLI11 validator for Go-style durations ("5ms", "30s", "1m").
+const CLI::Validator kDuration(
+    [](std::string& s) -> std::string {
+      absl::Duration d;
+      if (!absl::ParseDuration(s, &d) || d < absl::ZeroDuration()) {
+        return "'" + s + "' is not a duration such as 250ms, 5s or 1m";
+      }
+      return "";
+    },
+    "DURATION");
+
+absl::Duration ToDuration(const std::string& s) {
+  absl::Duration d;
+  absl::ParseDuration(s, &d);  // validated by kDuration
+  return d;
+}
+
+// String forms of the serve flags that are not plain fields.
+struct ServeFlags {
+  std::string quiet = "5ms";
+  std::string max_delay = "50ms";
+  std::string poll_interval = "0s";
+  std::string progress_interval = "10s";
+  std::string shutdown_grace = "5s";
+  std::string log_level = "info";
+};
 
 }  // namespace
 
@@ -54,6 +84,66 @@ int main(int argc, char** argv) {
   AddEngineFlags(check_cmd, &check.engine);
   check_cmd->add_flag("-q,--quiet", check.quiet, "Print only failing configs");
 
+  hearth::DaemonOptions serve;
+  ServeFlags serve_flags;
+  serve.grpc.listen.clear();
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "Watch the roots and serve configs over gRPC until SIGTERM (SIGHUP: full rescan)");
+  serve_cmd->set_config("--config", "", "TOML file with the same settings as these flags "
+                        "(flag names without dashes, e.g. root = [\"/etc/hearth\"])");
+  AddEngineFlags(serve_cmd, &serve.engine);
+  serve_cmd->add_option("--grpc-listen", serve.grpc.listen,
+                        "gRPC listen address, repeatable: HOST:PORT (port 0 picks one) or "
+                        "unix:///path [default: 127.0.0.1:7070]")
+      ->allow_extra_args(false);
+  serve_cmd->add_option("--metrics-listen", serve.metrics_listen,
+                        "Prometheus /metrics address (HOST:PORT); empty disables it")
+      ->capture_default_str();
+  serve_cmd->add_option("--workers", serve.grpc.workers,
+                        "Threads for dry-run validation and gRPC's thread quota")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  serve_cmd->add_option("--tls-cert", serve.grpc.tls_cert, "PEM server certificate (enables TLS)")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--tls-key", serve.grpc.tls_key, "PEM private key for --tls-cert")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--tls-client-ca", serve.grpc.tls_client_ca,
+                        "PEM CA bundle: require client certificates signed by it (mutual TLS)")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--max-message-bytes", serve.grpc.max_message_bytes,
+                        "Largest gRPC request or response")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-watch-streams", serve.grpc.max_watch_streams,
+                        "Open WatchConfigs streams, all clients together (RESOURCE_EXHAUSTED past it)")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-streams-per-connection", serve.grpc.max_streams_per_connection,
+                        "Concurrent HTTP/2 streams per client connection")
+      ->capture_default_str();
+  serve_cmd->add_option("--progress-interval", serve_flags.progress_interval,
+                        "Period of PROGRESS messages on watch streams (0s: none)")
+      ->capture_default_str()
+      ->check(kDuration);
+  serve_cmd->add_option("--debounce", serve_flags.quiet,
+                        "Quiet time after a file event before the config is rebuilt")
+      ->capture_default_str()
+      ->check(kDuration);
+  serve_cmd->add_option("--debounce-max", serve_flags.max_delay,
+                        "Longest delay from a config's first event to its rebuild")
+      ->capture_default_str()
+      ->check(kDuration);
+  serve_cmd->add_option("--poll-interval", serve_flags.poll_interval,
+                        "Full rescan period, for filesystems without inotify events (NFS, FUSE); "
+                        "0s: only while the watcher is degraded")
+      ->capture_default_str()
+      ->check(kDuration);
+  serve_cmd->add_option("--shutdown-grace", serve_flags.shutdown_grace,
+                        "Time in-flight calls get to finish after SIGTERM")
+      ->capture_default_str()
+      ->check(kDuration);
+  serve_cmd->add_option("--log-level", serve_flags.log_level, "trace, debug, info, warn, error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -62,5 +152,15 @@ int main(int argc, char** argv) {
   }
   if (render_cmd->parsed()) return hearth::RunRender(render, std::cout, std::cerr);
   if (check_cmd->parsed()) return hearth::RunCheck(check, std::cout, std::cerr);
+  if (serve_cmd->parsed()) {
+    if (serve.grpc.listen.empty()) serve.grpc.listen.push_back("127.0.0.1:7070");
+    serve.reload.quiet = ToDuration(serve_flags.quiet);
+    serve.reload.max_delay = ToDuration(serve_flags.max_delay);
+    serve.reload.poll_interval = ToDuration(serve_flags.poll_interval);
+    serve.grpc.progress_interval = ToDuration(serve_flags.progress_interval);
+    serve.shutdown_grace = ToDuration(serve_flags.shutdown_grace);
+    spdlog::set_level(spdlog::level::from_str(serve_flags.log_level));
+    return hearth::RunDaemon(std::move(serve));
+  }
   return 2;
 }
