@@ -1,0 +1,318 @@
+// End-to-end tests of the real hearthd binary: started on a temp unix socket over temp roots,
+// driven with the generated C++ client, hearthctl and buf curl (reflection), stopped by signals.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "hearth/v1/config_service.grpc.pb.h"
+#include "tests/fakes/subprocess.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace hearth {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunCommand;
+using ::testing::StartsWith;
+using testing::Subprocess;
+using testing::TempDir;
+using namespace std::chrono_literals;
+namespace v1 = ::hearth::v1;
+
+const std::string kHearthd = std::string(HEARTH_BINARY_DIR) + "/server/hearthd";
+const std::string kHearthctl = std::string(HEARTH_BINARY_DIR) + "/client/hearthctl";
+
+// One hearthd serving `root` on a unix socket in `state`.
+class Daemon {
+ public:
+  Daemon(const TempDir& root, const TempDir& state, std::vector<std::string> extra = {})
+      : socket_(state.Path("hearth.sock")),
+        log_(state.Path("hearthd.log")),
+        out_(state.Path("hearthd.out")) {
+    std::vector<std::string> argv = {kHearthd,
+                                     "serve",
+                                     "--root",
+                                     root.path(),
+                                     "--grpc-listen",
+                                     "unix://" + socket_,
+                                     "--metrics-listen",
+                                     "",
+                                     "--debounce",
+                                     "2ms",
+                                     "--progress-interval",
+                                     "200ms"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<Subprocess>(argv, out_, log_);
+  }
+
+  std::string server() const { return "unix://" + socket_; }
+  Subprocess& process() { return *process_; }
+  // Everything the daemon printed (logs go to stderr; stdout is read too in case).
+  std::string log() const {
+    return testing::ReadFileOrEmpty(log_) + testing::ReadFileOrEmpty(out_);
+  }
+
+  // Waits (bounded) until `hearthctl health` says SERVING.
+  bool WaitServing() {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!process_->running()) return false;
+      if (RunCommand({kHearthctl, "--server", server(), "health"}, 10s).exit_code == 0) {
+        return true;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+
+  std::unique_ptr<v1::ConfigService::Stub> Stub() const {
+    return v1::ConfigService::NewStub(
+        grpc::CreateChannel(server(), grpc::InsecureChannelCredentials()));
+  }
+
+ private:
+  std::string socket_;
+  std::string log_;
+  std::string out_;
+  std::unique_ptr<Subprocess> process_;
+};
+
+// Reads a WatchConfigs stream on its own thread into a queue the test can await.
+class WatchReader {
+ public:
+  WatchReader(v1::ConfigService::Stub* stub, v1::WatchConfigsRequest request) {
+    context_.set_deadline(std::chrono::system_clock::now() + 120s);
+    reader_ = stub->WatchConfigs(&context_, request);
+    thread_ = std::thread([this] {
+      v1::WatchConfigsResponse r;
+      while (reader_->Read(&r)) {
+        absl::MutexLock lock(&mu_);
+        events_.push_back(r);
+      }
+      grpc::Status s = reader_->Finish();
+      absl::MutexLock lock(&mu_);
+      final_ = s;
+      done_ = true;
+    });
+  }
+  ~WatchReader() {
+    context_.TryCancel();
+    thread_.join();
+  }
+
+  // The first unconsumed event matching `pred`, waiting up to `timeout`; events before it are
+  // consumed too.
+  std::optional<v1::WatchConfigsResponse> Next(
+      const std::function<bool(const v1::WatchConfigsResponse&)>& pred,
+      absl::Duration timeout = absl::Seconds(15)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        while (!events_.empty()) {
+          v1::WatchConfigsResponse e = std::move(events_.front());
+          events_.pop_front();
+          if (pred(e)) return e;
+        }
+        if (done_) return std::nullopt;
+      }
+      if (absl::Now() > deadline) return std::nullopt;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  }
+
+  std::optional<grpc::Status> FinalStatus(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&done_), timeout);
+    if (!done_) return std::nullopt;
+    return final_;
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::WatchConfigsResponse>> reader_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::deque<v1::WatchConfigsResponse> events_ ABSL_GUARDED_BY(mu_);
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_ ABSL_GUARDED_BY(mu_);
+};
+
+// Marks progress in the test log, so a slow step shows where the time went.
+#define STEP(what) \
+  std::cerr << "[step +" << (absl::Now() - start) / absl::Milliseconds(1) << "ms] " << what << "\n"
+
+auto Is(v1::WatchEventType type, const std::string& name) {
+  return [type, name](const v1::WatchConfigsResponse& e) {
+    return e.type() == type && e.name() == name;
+  };
+}
+
+v1::GetConfigResponse Get(v1::ConfigService::Stub* stub, const std::string& name) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+  v1::GetConfigRequest req;
+  req.set_name(name);
+  v1::GetConfigResponse resp;
+  grpc::Status s = stub->GetConfig(&ctx, req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return resp;
+}
+
+TEST(DaemonTest, FileChangesReachWatchersAndLastKnownGoodSurvivesBadEdits) {
+  const absl::Time start = absl::Now();
+  TempDir root, state;
+  root.Write("app/00-base.toml", "port = 80\n");
+  root.Write("cm/..2026_01_01.1/app.yaml", "v: 1\n");
+  ASSERT_EQ(symlink("..2026_01_01.1", root.Path("cm/..data").c_str()), 0);
+  ASSERT_EQ(symlink("..data/app.yaml", root.Path("cm/app.yaml").c_str()), 0);
+  Daemon daemon(root, state);
+  ASSERT_TRUE(daemon.WaitServing()) << daemon.log();
+  auto stub = daemon.Stub();
+  EXPECT_EQ(Get(stub.get(), "app").json(), R"({"port":80})");
+
+  v1::WatchConfigsRequest req;  // no names, no prefixes: every config
+  req.set_include_json(true);
+  WatchReader watch(stub.get(), req);
+  ASSERT_TRUE(watch.Next([](const auto& e) { return e.snapshot_end(); }));
+
+  STEP("An editor");
+  // An editor's atomic save.
+  root.WriteAtomic("app/00-base.toml", "port = 81\n");
+  auto updated = watch.Next(Is(v1::WATCH_EVENT_TYPE_UPDATED, "app"));
+  ASSERT_TRUE(updated) << daemon.log();
+  EXPECT_EQ(updated->json(), R"({"port":81})");
+
+  STEP("A broken edit");
+  // A broken edit: an ERROR event, and the last-known-good keeps serving with the error beside it.
+  root.Write("app/10-bad.json", "{\n  \"port\": }\n");
+  auto error = watch.Next(Is(v1::WATCH_EVENT_TYPE_ERROR, "app"));
+  ASSERT_TRUE(error) << daemon.log();
+  ASSERT_EQ(error->errors_size(), 1);
+  EXPECT_THAT(error->errors(0), StartsWith("app/10-bad.json:2:"));
+  v1::GetConfigResponse lkg = Get(stub.get(), "app");
+  EXPECT_EQ(lkg.json(), R"({"port":81})");
+  EXPECT_EQ(lkg.errors_size(), 1);
+  root.Remove("app/10-bad.json");
+  ASSERT_TRUE(watch.Next(Is(v1::WATCH_EVENT_TYPE_UPDATED, "app")));
+  EXPECT_EQ(Get(stub.get(), "app").errors_size(), 0);
+
+  STEP("The Kubernetes");
+  // The Kubernetes ConfigMap update: new data dir, ..data swapped by rename.
+  root.Write("cm/..2026_01_02.2/app.yaml", "v: 2\n");
+  ASSERT_EQ(symlink("..2026_01_02.2", root.Path("cm/..data_tmp").c_str()), 0);
+  ASSERT_EQ(rename(root.Path("cm/..data_tmp").c_str(), root.Path("cm/..data").c_str()), 0);
+  auto swapped = watch.Next(Is(v1::WATCH_EVENT_TYPE_UPDATED, "cm"));
+  ASSERT_TRUE(swapped) << daemon.log();
+  EXPECT_EQ(swapped->json(), R"({"v":2})");
+
+  STEP("A new config");
+  // A new config directory, then its deletion.
+  root.Write("team/new/a.json", R"({"fresh":true})");
+  auto created = watch.Next(Is(v1::WATCH_EVENT_TYPE_UPDATED, "team/new"));
+  ASSERT_TRUE(created) << daemon.log();
+  EXPECT_EQ(created->json(), R"({"fresh":true})");
+  root.Remove("team");
+  ASSERT_TRUE(watch.Next(Is(v1::WATCH_EVENT_TYPE_DELETED, "team/new"))) << daemon.log();
+
+  STEP("SIGHUP");
+  // SIGHUP rescans and keeps serving.
+  daemon.process().Signal(SIGHUP);
+  ASSERT_TRUE(daemon.WaitServing());
+  EXPECT_EQ(Get(stub.get(), "cm").json(), R"({"v":2})");
+
+  STEP("SIGTERM");
+  // SIGTERM: the stream ends with a status, the process exits 0 in bounded time.
+  daemon.process().Signal(SIGTERM);
+  EXPECT_EQ(daemon.process().Wait(15s), 0) << daemon.log();
+  auto final = watch.FinalStatus(absl::Seconds(10));
+  ASSERT_TRUE(final);
+  EXPECT_EQ(final->error_code(), grpc::StatusCode::UNAVAILABLE) << final->error_message();
+  EXPECT_THAT(daemon.log(), HasSubstr("SIGTERM"));
+}
+
+TEST(DaemonTest, HearthctlAndBufCurlWorkAgainstTheRunningDaemon) {
+  TempDir root, state;
+  root.Write("payments/00.toml", "[db]\nhost = \"h\"\nport = 5432\n");
+  root.Write("payments/db.production.yaml", "db:\n  host: prod\n");
+  Daemon daemon(root, state);
+  ASSERT_TRUE(daemon.WaitServing()) << daemon.log();
+
+  auto get = RunCommand({kHearthctl, "--server", daemon.server(), "get", "payments", "--profile",
+                         "production", "--path", "db.host"},
+                        10s);
+  EXPECT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_THAT(get.out, HasSubstr("prod"));
+  auto missing = RunCommand({kHearthctl, "--server", daemon.server(), "get", "nope"}, 10s);
+  EXPECT_EQ(missing.exit_code, 3) << missing.err;
+  auto bad_name = RunCommand({kHearthctl, "--server", daemon.server(), "get", "../etc"}, 10s);
+  EXPECT_NE(bad_name.exit_code, 0);
+  EXPECT_THAT(bad_name.err, HasSubstr("invalid config name"));
+
+  // buf curl knows nothing of our protos: it asks the server's reflection service.
+  std::string socket = daemon.server().substr(strlen("unix://"));
+  auto curl =
+      RunCommand({"/usr/bin/env", "buf", "curl", "--protocol", "grpc", "--http2-prior-knowledge",
+                  "--unix-socket", socket, "--data", R"({"name":"payments","includeValue":true})",
+                  "http://localhost/hearth.v1.ConfigService/GetConfig"},
+                 60s);
+  ASSERT_EQ(curl.exit_code, 0) << curl.err;
+  EXPECT_THAT(curl.out, HasSubstr(R"("host": "h")"));
+  EXPECT_THAT(curl.out, HasSubstr(R"("etag")"));
+
+  auto health =
+      RunCommand({"/usr/bin/env", "buf", "curl", "--protocol", "grpc", "--http2-prior-knowledge",
+                  "--unix-socket", socket, "http://localhost/grpc.health.v1.Health/Check"},
+                 60s);
+  ASSERT_EQ(health.exit_code, 0) << health.err;
+  EXPECT_THAT(health.out, HasSubstr("SERVING"));
+
+  daemon.process().Signal(SIGTERM);
+  EXPECT_EQ(daemon.process().Wait(15s), 0);
+}
+
+TEST(DaemonTest, StartupFailureIsReportedNotHidden) {
+  TempDir root, state;
+  root.Write("a/x.json", "{}");
+  // Listening twice on the same socket path from two daemons: the second cannot bind.
+  Daemon first(root, state);
+  ASSERT_TRUE(first.WaitServing()) << first.log();
+  TempDir state2;
+  auto second =
+      RunCommand({kHearthd, "serve", "--root", root.path(), "--grpc-listen", "127.0.0.1:0",
+                  "--grpc-listen", "definitely-not-an-address:x", "--metrics-listen", ""},
+                 20s);
+  EXPECT_EQ(second.exit_code, 1) << second.err;
+  EXPECT_THAT(second.out + second.err, HasSubstr("cannot start the gRPC server"));
+}
+
+TEST(DaemonTest, RenderAndCheckExitCodes) {
+  TempDir root;
+  root.Write("good/a.toml", "x = 1\n");
+  root.Write("bad/a.toml", "x = 1\nx = 2\n");
+  auto check = RunCommand({kHearthd, "check", "--root", root.path()}, 20s);
+  EXPECT_EQ(check.exit_code, 1);
+  EXPECT_THAT(check.out, HasSubstr("ok     good"));
+  EXPECT_THAT(check.out, HasSubstr("error  bad"));
+  EXPECT_THAT(check.out, HasSubstr("bad/a.toml:2:"));
+  auto render = RunCommand({kHearthd, "render", "--root", root.path(), "bad"}, 20s);
+  EXPECT_EQ(render.exit_code, 1);
+  EXPECT_THAT(render.err, StartsWith("bad/a.toml:2:"));
+  auto ok = RunCommand({kHearthd, "render", "--root", root.path(), "good"}, 20s);
+  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_EQ(ok.out, "{\"x\":1}\n");
+  EXPECT_EQ(RunCommand({kHearthd, "render", "--root", root.path(), "../x"}, 20s).exit_code, 2);
+  EXPECT_EQ(RunCommand({kHearthd, "render", "--root", root.path(), "nope"}, 20s).exit_code, 3);
+  EXPECT_EQ(RunCommand({kHearthd, "bogus-command"}, 20s).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace hearth
