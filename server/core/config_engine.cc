@@ -161,9 +161,11 @@ std::optional<FoundConfig> ConfigEngine::Impl::Find(std::string_view name) const
     if (found.files.empty()) continue;
     found.name = std::string(name);
     found.root = r;
+    // Reached through a symlinked directory? Then every file needs the outside-the-root check,
+    // else only the symlinked files do (one realpath here instead of one per file).
+    absl::StatusOr<std::string> real_dir = fs_->RealPath(dir);
+    found.via_symlink = !real_dir.ok() || *real_dir != JoinPath(roots_[r].real, name);
     found.dir = std::move(dir);
-    // Conservative: re-check every symlink in the chain when any may exist.
-    found.via_symlink = true;
     return found;
   }
   return std::nullopt;

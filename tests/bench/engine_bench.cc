@@ -45,14 +45,18 @@ class TempTree {
 };
 
 const char* kSchema = R"({"type":"object","properties":{
-  "section_0":{"type":"object","properties":{"key_0":{"type":"integer"}}}}})";
+  "section_0":{"type":"object","properties":{"key_0":{"type":"number"}}}}})";
+
+const char* kFormats[] = {"toml", "json", "yaml", "env"};
 
 void BM_RebuildChanged4KB(benchmark::State& state) {
   const bool with_schema = state.range(0) != 0;
+  const std::string format = kFormats[state.range(1)];
+  const std::string file = "app/00-main." + format;
   TempTree tree;
-  std::string a = hearth::bench::MakeDocument("toml", 4096, 1);
-  std::string b = hearth::bench::MakeDocument("toml", 4096, 5);  // same shape, other values
-  tree.Write("app/00-main.toml", a);
+  std::string a = hearth::bench::MakeDocument(format, 4096, 1);
+  std::string b = hearth::bench::MakeDocument(format, 4096, 5);  // same shape, other values
+  tree.Write(file, a);
   if (with_schema) tree.Write("app/_schema.json", kSchema);
   hearth::ConfigEngine::Options o;
   o.roots = {tree.path()};
@@ -61,7 +65,7 @@ void BM_RebuildChanged4KB(benchmark::State& state) {
   bool flip = false;
   for (auto _ : state) {
     state.PauseTiming();
-    tree.Write("app/00-main.toml", flip ? a : b);
+    tree.Write(file, flip ? a : b);
     flip = !flip;
     state.ResumeTiming();
     hearth::ConfigEngine::Report r = engine.Rebuild("app");
@@ -69,7 +73,10 @@ void BM_RebuildChanged4KB(benchmark::State& state) {
   }
   state.counters["bytes"] = static_cast<double>(a.size());
 }
-BENCHMARK(BM_RebuildChanged4KB)->Arg(0)->Arg(1)->ArgNames({"schema"})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RebuildChanged4KB)
+    ->ArgsProduct({{0, 1}, {0, 1, 2, 3}})
+    ->ArgNames({"schema", "format"})
+    ->Unit(benchmark::kMicrosecond);
 
 // Baseline for the above: toml++ alone parsing the same text from memory.
 void BM_TomlParseOnly4KB(benchmark::State& state) {
