@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "server/app/cli_commands.h"
 #include "server/app/daemon.h"
+#include "server/app/logging.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -57,6 +58,7 @@ struct ServeFlags {
   std::string progress_interval = "10s";
   std::string shutdown_grace = "5s";
   std::string log_level = "info";
+  std::string log_format = "text";
 };
 
 }  // namespace
@@ -89,60 +91,79 @@ int main(int argc, char** argv) {
   serve.grpc.listen.clear();
   CLI::App* serve_cmd = app.add_subcommand(
       "serve", "Watch the roots and serve configs over gRPC until SIGTERM (SIGHUP: full rescan)");
-  serve_cmd->set_config("--config", "", "TOML file with the same settings as these flags "
+  serve_cmd->set_config("--config", "",
+                        "TOML file with the same settings as these flags "
                         "(flag names without dashes, e.g. root = [\"/etc/hearth\"])");
   AddEngineFlags(serve_cmd, &serve.engine);
-  serve_cmd->add_option("--grpc-listen", serve.grpc.listen,
-                        "gRPC listen address, repeatable: HOST:PORT (port 0 picks one) or "
-                        "unix:///path [default: 127.0.0.1:7070]")
+  serve_cmd
+      ->add_option("--grpc-listen", serve.grpc.listen,
+                   "gRPC listen address, repeatable: HOST:PORT (port 0 picks one) or "
+                   "unix:///path [default: 127.0.0.1:7070]")
       ->allow_extra_args(false);
-  serve_cmd->add_option("--metrics-listen", serve.metrics_listen,
-                        "Prometheus /metrics address (HOST:PORT); empty disables it")
+  serve_cmd
+      ->add_option("--metrics-listen", serve.metrics_listen,
+                   "Prometheus /metrics address (HOST:PORT); empty disables it")
       ->capture_default_str();
-  serve_cmd->add_option("--workers", serve.grpc.workers,
-                        "Threads for dry-run validation and gRPC's thread quota")
+  serve_cmd
+      ->add_option("--workers", serve.grpc.workers,
+                   "Threads for dry-run validation and gRPC's thread quota")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   serve_cmd->add_option("--tls-cert", serve.grpc.tls_cert, "PEM server certificate (enables TLS)")
       ->check(CLI::ExistingFile);
   serve_cmd->add_option("--tls-key", serve.grpc.tls_key, "PEM private key for --tls-cert")
       ->check(CLI::ExistingFile);
-  serve_cmd->add_option("--tls-client-ca", serve.grpc.tls_client_ca,
-                        "PEM CA bundle: require client certificates signed by it (mutual TLS)")
+  serve_cmd
+      ->add_option("--tls-client-ca", serve.grpc.tls_client_ca,
+                   "PEM CA bundle: require client certificates signed by it (mutual TLS)")
       ->check(CLI::ExistingFile);
-  serve_cmd->add_option("--max-message-bytes", serve.grpc.max_message_bytes,
-                        "Largest gRPC request or response")
+  serve_cmd
+      ->add_option("--max-message-bytes", serve.grpc.max_message_bytes,
+                   "Largest gRPC request or response")
       ->capture_default_str();
-  serve_cmd->add_option("--max-watch-streams", serve.grpc.max_watch_streams,
-                        "Open WatchConfigs streams, all clients together (RESOURCE_EXHAUSTED past it)")
+  serve_cmd
+      ->add_option("--max-watch-streams", serve.grpc.max_watch_streams,
+                   "Open WatchConfigs streams, all clients together (RESOURCE_EXHAUSTED past it)")
       ->capture_default_str();
-  serve_cmd->add_option("--max-streams-per-connection", serve.grpc.max_streams_per_connection,
-                        "Concurrent HTTP/2 streams per client connection")
+  serve_cmd
+      ->add_option("--max-streams-per-connection", serve.grpc.max_streams_per_connection,
+                   "Concurrent HTTP/2 streams per client connection")
       ->capture_default_str();
-  serve_cmd->add_option("--progress-interval", serve_flags.progress_interval,
-                        "Period of PROGRESS messages on watch streams (0s: none)")
+  serve_cmd
+      ->add_option("--progress-interval", serve_flags.progress_interval,
+                   "Period of PROGRESS messages on watch streams (0s: none)")
       ->capture_default_str()
       ->check(kDuration);
-  serve_cmd->add_option("--debounce", serve_flags.quiet,
-                        "Quiet time after a file event before the config is rebuilt")
+  serve_cmd
+      ->add_option("--debounce", serve_flags.quiet,
+                   "Quiet time after a file event before the config is rebuilt")
       ->capture_default_str()
       ->check(kDuration);
-  serve_cmd->add_option("--debounce-max", serve_flags.max_delay,
-                        "Longest delay from a config's first event to its rebuild")
+  serve_cmd
+      ->add_option("--debounce-max", serve_flags.max_delay,
+                   "Longest delay from a config's first event to its rebuild")
       ->capture_default_str()
       ->check(kDuration);
-  serve_cmd->add_option("--poll-interval", serve_flags.poll_interval,
-                        "Full rescan period, for filesystems without inotify events (NFS, FUSE); "
-                        "0s: only while the watcher is degraded")
+  serve_cmd
+      ->add_option("--poll-interval", serve_flags.poll_interval,
+                   "Full rescan period, for filesystems without inotify events (NFS, FUSE); "
+                   "0s: only while the watcher is degraded")
       ->capture_default_str()
       ->check(kDuration);
-  serve_cmd->add_option("--shutdown-grace", serve_flags.shutdown_grace,
-                        "Time in-flight calls get to finish after SIGTERM")
+  serve_cmd
+      ->add_option("--shutdown-grace", serve_flags.shutdown_grace,
+                   "Time in-flight calls get to finish after SIGTERM")
       ->capture_default_str()
       ->check(kDuration);
   serve_cmd->add_option("--log-level", serve_flags.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  serve_cmd
+      ->add_option("--log-format", serve_flags.log_format,
+                   "Log lines on stderr: text, or json (one object per line with time, "
+                   "level, message and fields)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
 
   try {
     app.parse(argc, argv);
@@ -159,7 +180,11 @@ int main(int argc, char** argv) {
     serve.reload.poll_interval = ToDuration(serve_flags.poll_interval);
     serve.grpc.progress_interval = ToDuration(serve_flags.progress_interval);
     serve.shutdown_grace = ToDuration(serve_flags.shutdown_grace);
-    spdlog::set_level(spdlog::level::from_str(serve_flags.log_level));
+    if (absl::Status s = hearth::ConfigureLogging(serve_flags.log_level, serve_flags.log_format);
+        !s.ok()) {
+      std::cerr << "hearthd: " << s.message() << "\n";
+      return 2;
+    }
     return hearth::RunDaemon(std::move(serve));
   }
   return 2;

@@ -1,18 +1,27 @@
 #include "server/app/daemon.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <memory>
+#include <set>
 
-#include "spdlog/spdlog.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "server/app/metrics_exporter.h"
 #include "server/watch/inotify_watcher.h"
+#include "spdlog/spdlog.h"
 
 namespace hearth {
 namespace {
 
 // Blocks the signals we handle in every thread (threads inherit the mask), so that only the
-// main thread's sigwait() sees them.
+// main thread's sigtimedwait() sees them.
 sigset_t BlockHandledSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -23,6 +32,64 @@ sigset_t BlockHandledSignals() {
   return set;
 }
 
+std::string HostOf(const std::string& address) { return address.substr(0, address.rfind(':')); }
+
+// Logs each config's rebuild errors once, when they change (a store listener sees a kError change
+// only when the recorded errors differ), and its recovery. Errors are "file:line:col: message";
+// config values are never logged here.
+class ErrorLog {
+ public:
+  explicit ErrorLog(const ConfigStore* store) : store_(store) {}
+
+  void OnChange(const ConfigStore::Change& change) {
+    absl::MutexLock lock(&mu_);
+    if (change.kind == ConfigStore::ChangeKind::kError) {
+      std::shared_ptr<const ConfigEntry> entry = store_->Get(change.name);
+      if (entry == nullptr) return;
+      failing_.insert(change.name);
+      spdlog::warn("config {}: rebuild failed ({} error{}){}", change.name, entry->errors.size(),
+                   entry->errors.size() == 1 ? "" : "s",
+                   entry->version ? "; the last good version keeps serving" : "");
+      for (const std::string& e : entry->errors) spdlog::warn("config {}: {}", change.name, e);
+    } else if (failing_.erase(change.name) > 0) {
+      spdlog::info("config {}: {}", change.name,
+                   change.kind == ConfigStore::ChangeKind::kDeleted ? "removed" : "recovered");
+    }
+  }
+
+ private:
+  const ConfigStore* const store_;
+  absl::Mutex mu_;
+  std::set<std::string> failing_ ABSL_GUARDED_BY(mu_);
+};
+
+// Why hearthd is not ready, or "" when it is: every root must be a readable directory, and file
+// changes must still be picked up (the watcher works, or the polling that replaces it has
+// rescanned recently).
+std::string NotReadyReason(const ConfigEngine& engine, const ReloadCoordinator& coordinator,
+                           absl::Time initial_scan, absl::Duration degraded_poll_interval) {
+  for (const std::string& root : engine.options().roots) {
+    DIR* dir = opendir(root.c_str());
+    if (dir == nullptr) {
+      return absl::StrCat("root ", root, " is unreadable: ", std::strerror(errno));
+    }
+    closedir(dir);
+  }
+  ReloadCoordinator::Stats s = coordinator.stats();
+  if (s.watching && !s.degraded) return "";
+  absl::Duration max_age = std::max(3 * degraded_poll_interval, absl::Seconds(30));
+  absl::Duration age = absl::Now() - std::max(s.last_full_scan, initial_scan);
+  if (age > max_age) {
+    return absl::StrCat("the file watcher is ", s.watching ? "degraded" : "not running",
+                        " and the last full scan was ", absl::FormatDuration(age), " ago");
+  }
+  return "";
+}
+
+std::string Age(absl::Time t) {
+  return t == absl::InfinitePast() ? "never" : absl::FormatDuration(absl::Now() - t) + " ago";
+}
+
 }  // namespace
 
 int RunDaemon(DaemonOptions options) {
@@ -30,19 +97,37 @@ int RunDaemon(DaemonOptions options) {
   // Writing to a client that went away must not kill the daemon.
   signal(SIGPIPE, SIG_IGN);
 
+  absl::StatusOr<std::unique_ptr<MetricsExporter>> metrics =
+      MetricsExporter::Start(options.metrics_listen);
+  if (!metrics.ok()) {
+    spdlog::error("{}", metrics.status().ToString());
+    return 1;
+  }
+  MetricsExporter* exporter = metrics->get();
+  if (!options.metrics_listen.empty()) {
+    spdlog::info("serving metrics on {}:{}", HostOf(options.metrics_listen), exporter->port());
+  }
+
   ConfigEngine engine(options.engine);
+  ErrorLog error_log(&engine.store());
+  int64_t listener = engine.store().AddListener(
+      [&error_log](const ConfigStore::Change& change) { error_log.OnChange(change); });
+
+  ConfigStore* store = &engine.store();
+  options.reload.on_rebuild = [exporter, store](const ReloadCoordinator::RebuildSample& s) {
+    exporter->OnRebuild(s, s.published && !s.failed && store->Get(s.name) == nullptr);
+  };
   auto coordinator = std::make_unique<ReloadCoordinator>(
       &engine, std::make_unique<InotifyWatcher>(InotifyWatcher::Options{}), options.reload);
   if (absl::Status s = coordinator->Start(); !s.ok()) {
     spdlog::error("cannot start the reload coordinator: {}", s.ToString());
     return 1;
   }
-  ReloadCoordinator* coordinator_ptr = coordinator.get();
-  options.grpc.healthy = [coordinator_ptr] {
-    ReloadCoordinator::Stats s = coordinator_ptr->stats();
-    // Polling still delivers changes, so a degraded watcher stays ready; a stopped one does not.
-    return s.watching || s.degraded;
-  };
+  // Readiness, re-evaluated by the main loop every health_interval (never in a health call: a
+  // root on a hung NFS mount must not block gRPC threads).
+  auto ready = std::make_shared<std::atomic<bool>>(false);
+  options.grpc.healthy = [ready] { return ready->load(); };
+  options.grpc.interceptors = [exporter] { return exporter->interceptor_factories(); };
   absl::StatusOr<std::unique_ptr<rpc::GrpcServer>> server =
       rpc::GrpcServer::Start(options.grpc, &engine);
   if (!server.ok()) {
@@ -55,25 +140,52 @@ int RunDaemon(DaemonOptions options) {
     if (addr.rfind("unix:", 0) == 0) {
       spdlog::info("serving gRPC on {}", addr);
     } else {
-      std::string host = addr.substr(0, addr.rfind(':'));
-      spdlog::info("serving gRPC on {}:{}", host, i < ports.size() ? ports[i] : 0);
+      spdlog::info("serving gRPC on {}:{}", HostOf(addr), i < ports.size() ? ports[i] : 0);
     }
   }
-
   absl::Time start = absl::Now();
   ConfigEngine::Report report = engine.ScanAll();
+  const absl::Time scanned = absl::Now();
+  absl::Duration took = scanned - start;
+  MetricsSampler::Sources sources;
+  sources.store = store;
+  sources.coordinator = coordinator.get();
+  sources.grpc = server->get();
+  sources.ready = [ready] { return ready->load(); };
+  sources.initial_full_scan = scanned;
+  exporter->sampler().SetSources(std::move(sources));
+  exporter->OnScan(report, took);
   for (const std::string& e : report.root_errors) spdlog::error("root: {}", e);
-  for (const auto& entry : engine.store().List()) {
-    for (const std::string& e : entry->errors) spdlog::warn("config {}: {}", entry->name, e);
-  }
   spdlog::info("loaded {} configs ({} ok, {} with errors) in {}", report.configs,
-               report.configs - report.failed, report.failed,
-               absl::FormatDuration(absl::Now() - start));
+               report.configs - report.failed, report.failed, absl::FormatDuration(took));
+
+  std::string not_ready = "starting";
+  auto check_readiness = [&] {
+    std::string reason =
+        NotReadyReason(engine, *coordinator, scanned, options.reload.degraded_poll_interval);
+    if (reason == not_ready) return;
+    ReloadCoordinator::Stats s = coordinator->stats();
+    if (reason.empty()) {
+      spdlog::info("ready (last file event {}, last full scan {})", Age(s.last_event),
+                   Age(std::max(s.last_full_scan, scanned)));
+    } else {
+      spdlog::error("not ready: {} (last file event {}, last full scan {})", reason,
+                    Age(s.last_event), Age(std::max(s.last_full_scan, scanned)));
+    }
+    not_ready = reason;
+    ready->store(reason.empty());
+    (*server)->RefreshHealth();
+  };
+  check_readiness();
   (*server)->SetServing(true);
 
+  const timespec tick = absl::ToTimespec(options.health_interval);
   while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
+    int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig < 0) {  // timeout (EAGAIN) or EINTR
+      check_readiness();
+      continue;
+    }
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: full rescan");
       coordinator->RequestRescan();
@@ -83,10 +195,15 @@ int RunDaemon(DaemonOptions options) {
                  absl::FormatDuration(options.shutdown_grace));
     break;
   }
+  // Scrapes stop reading the components before they go away; the exporter itself outlives the
+  // gRPC server, whose interceptors write into it.
+  exporter->sampler().SetSources({});
   (*server)->Shutdown(options.shutdown_grace);
   coordinator->Stop();
   server->reset();
   coordinator.reset();
+  engine.store().RemoveListener(listener);
+  metrics->reset();
   spdlog::info("stopped");
   return 0;
 }

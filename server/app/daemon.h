@@ -18,12 +18,18 @@ namespace hearth {
 // Shutdown order (SIGTERM / SIGINT): health NOT_SERVING, watch streams end with UNAVAILABLE,
 // in-flight calls finish within shutdown_grace, then the watcher and coordinator stop, then the
 // engine is destroyed. SIGHUP forces a full rescan.
+// Logs go through spdlog's default logger (see logging.h); each config's rebuild errors are logged
+// once when they change ("file:line:col: message"), never config values.
 struct DaemonOptions {
   ConfigEngine::Options engine;
   rpc::GrpcServer::Options grpc;
   ReloadCoordinator::Options reload;
   std::string metrics_listen = "127.0.0.1:7071";  // empty: no metrics endpoint
   absl::Duration shutdown_grace = absl::Seconds(5);
+  // How often readiness is re-evaluated: every root is a readable directory, and the file
+  // watcher works (or, while it is degraded, its polling fallback rescanned recently). Changes
+  // are logged with the age of the last file event and of the last full scan.
+  absl::Duration health_interval = absl::Seconds(1);
 };
 
 // Runs until SIGTERM or SIGINT. Returns the process exit code: 0 after a clean shutdown, 1 when

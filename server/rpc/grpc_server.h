@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "server/core/config_engine.h"
 #include "server/rpc/config_service.h"
 #include "server/rpc/health_service.h"
@@ -30,6 +31,9 @@ namespace hearth::rpc {
 // Thread-safety: all methods are thread-safe. The engine must outlive the server.
 class GrpcServer {
  public:
+  using InterceptorFactories =
+      std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>;
+
   struct Options {
     // "127.0.0.1:7070", "[::1]:0", "unix:///run/hearth.sock". Port 0 picks a free port.
     std::vector<std::string> listen = {"127.0.0.1:7070"};
@@ -50,6 +54,8 @@ class GrpcServer {
     std::string instance_id;  // "" generates a random one
     // Extra readiness condition for health (e.g. "the file watcher is healthy"); may be empty.
     std::function<bool()> healthy;
+    // Makes the server interceptors (e.g. metrics), called once by Start(); may be empty.
+    std::function<InterceptorFactories()> interceptors;
   };
 
   // Listens on every address and starts serving (health NOT_SERVING until SetServing(true)).

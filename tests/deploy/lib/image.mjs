@@ -18,6 +18,7 @@ const TEST_ONLY = new Set([
   "clang",
   "libclang-rt-14-dev",
   "etcd-server",
+  "etcd-client",
   "nghttp2-client",
   "prometheus",
 ]);

@@ -1,0 +1,62 @@
+#include "server/app/metrics_catalog.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace hearth {
+
+const std::vector<MetricSpec>& AllMetrics() {
+  using T = prometheus::MetricType;
+  static const auto* const kAll = new std::vector<MetricSpec>{
+      {"hearth_config_last_success_timestamp_seconds", T::Gauge,
+       "Unix time of the last successful build of each config."},
+      {"hearth_configs", T::Gauge,
+       "Configs by state: ok, error (last rebuild failed; last-known-good may serve), "
+       "no_version (never built)."},
+      {"hearth_event_to_publish_seconds", T::Histogram,
+       "From the first file event of a burst to the new version being published."},
+      {"hearth_grpc_request_duration_seconds", T::Histogram,
+       "gRPC call duration by method (streams: their whole life)."},
+      {"hearth_grpc_requests_total", T::Counter, "Finished gRPC calls by method and status code."},
+      {"hearth_inotify_overflows_total", T::Counter, "inotify queue overflows (events lost)."},
+      {"hearth_inotify_watches", T::Gauge, "Directories watched with inotify."},
+      {"hearth_last_event_timestamp_seconds", T::Gauge,
+       "Unix time of the last file event (0: none yet)."},
+      {"hearth_last_full_scan_timestamp_seconds", T::Gauge,
+       "Unix time of the last full rescan of the roots (0: none yet)."},
+      {"hearth_ready", T::Gauge,
+       "1 when hearthd is ready: loaded, watcher alive (or polling), roots readable."},
+      {"hearth_rebuild_duration_seconds", T::Histogram,
+       "Debounced config rebuilds and full scans: duration (rebuilds include their debounce)."},
+      {"hearth_rebuilds_total", T::Counter,
+       "Config rebuilds by result: published, unchanged, failed, removed."},
+      {"hearth_render_cache_bytes", T::Gauge, "Bytes held by the sub-tree render cache."},
+      {"hearth_render_cache_evictions_total", T::Counter, "Render cache evictions."},
+      {"hearth_render_cache_hits_total", T::Counter, "Render cache hits."},
+      {"hearth_render_cache_misses_total", T::Counter, "Render cache misses."},
+      {"hearth_rescans_total", T::Counter,
+       "Full rescans by reason: overflow, poll, signal, watch_failure."},
+      {"hearth_revision", T::Gauge, "Global store revision (increases on every change)."},
+      {"hearth_watch_messages_coalesced_total", T::Counter,
+       "Watch messages superseded by a newer one before they were sent."},
+      {"hearth_watch_messages_sent_total", T::Counter, "Messages sent on WatchConfigs streams."},
+      {"hearth_watch_streams", T::Gauge, "Open WatchConfigs streams."},
+      {"hearth_watcher_degraded", T::Gauge,
+       "1 while the file watcher is degraded or failed (hearthd polls)."},
+      {"process_cpu_seconds_total", T::Counter, "User and system CPU time spent, in seconds."},
+      {"process_open_fds", T::Gauge, "Open file descriptors."},
+      {"process_resident_memory_bytes", T::Gauge, "Resident memory size in bytes."},
+  };
+  return *kAll;
+}
+
+const MetricSpec& Metric(std::string_view name) {
+  for (const MetricSpec& spec : AllMetrics()) {
+    if (spec.name == name) return spec;
+  }
+  std::fprintf(stderr, "hearthd: metric %.*s is not in the catalog\n",
+               static_cast<int>(name.size()), name.data());
+  std::abort();
+}
+
+}  // namespace hearth

@@ -1,0 +1,87 @@
+#include "server/app/metrics_exporter.h"
+
+#include <exception>
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/app/metrics_catalog.h"
+#include "server/rpc/metrics_interceptor.h"
+
+namespace hearth {
+namespace {
+
+template <typename Builder>
+auto& Build(Builder builder, std::string_view name, prometheus::Registry* registry) {
+  const MetricSpec& spec = Metric(name);
+  return builder.Name(std::string(spec.name)).Help(std::string(spec.help)).Register(*registry);
+}
+
+const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+
+}  // namespace
+
+MetricsExporter::MetricsExporter()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      sampler_(std::make_shared<MetricsSampler>()) {
+  prometheus::Registry* r = registry_.get();
+  grpc_requests_ = &Build(prometheus::BuildCounter(), "hearth_grpc_requests_total", r);
+  grpc_durations_ = &Build(prometheus::BuildHistogram(), "hearth_grpc_request_duration_seconds", r);
+  rebuilds_ = &Build(prometheus::BuildCounter(), "hearth_rebuilds_total", r);
+  for (const char* result : {"published", "unchanged", "failed", "removed"}) {
+    rebuilds_->Add({{"result", result}});  // all four exist from the start, at 0
+  }
+  rebuild_duration_ = &Build(prometheus::BuildHistogram(), "hearth_rebuild_duration_seconds", r)
+                           .Add({}, kLatencyBuckets);
+  event_to_publish_ = &Build(prometheus::BuildHistogram(), "hearth_event_to_publish_seconds", r)
+                           .Add({}, kLatencyBuckets);
+}
+
+absl::StatusOr<std::unique_ptr<MetricsExporter>> MetricsExporter::Start(const std::string& listen) {
+  std::unique_ptr<MetricsExporter> exporter(new MetricsExporter());
+  if (listen.empty()) return exporter;
+  try {
+    // civetweb: one listener thread plus two request threads is plenty for a scraper or two.
+    exporter->exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", listen, ": ", e.what()));
+  }
+  std::vector<int> ports = exporter->exposer_->GetListeningPorts();
+  exporter->port_ = ports.empty() ? 0 : ports[0];
+  exporter->exposer_->RegisterCollectable(exporter->registry_);
+  exporter->exposer_->RegisterCollectable(exporter->sampler_);
+  return exporter;
+}
+
+MetricsExporter::~MetricsExporter() {
+  // Stop serving first: no scrape may run while the families go away.
+  exposer_.reset();
+}
+
+rpc::GrpcServer::InterceptorFactories MetricsExporter::interceptor_factories() {
+  rpc::GrpcServer::InterceptorFactories factories;
+  factories.push_back(
+      std::make_unique<rpc::MetricsInterceptorFactory>(grpc_requests_, grpc_durations_));
+  return factories;
+}
+
+void MetricsExporter::OnRebuild(const ReloadCoordinator::RebuildSample& sample, bool removed) {
+  const char* result = sample.failed      ? "failed"
+                       : removed          ? "removed"
+                       : sample.published ? "published"
+                                          : "unchanged";
+  rebuilds_->Add({{"result", result}}).Increment();
+  rebuild_duration_->Observe(absl::ToDoubleSeconds(sample.latency));
+  if (sample.published) event_to_publish_->Observe(absl::ToDoubleSeconds(sample.latency));
+}
+
+void MetricsExporter::OnScan(const ConfigEngine::Report& report, absl::Duration took) {
+  rebuilds_->Add({{"result", "published"}}).Increment(report.published);
+  rebuilds_->Add({{"result", "unchanged"}}).Increment(report.unchanged);
+  rebuilds_->Add({{"result", "failed"}}).Increment(report.failed);
+  rebuilds_->Add({{"result", "removed"}}).Increment(report.removed);
+  rebuild_duration_->Observe(absl::ToDoubleSeconds(took));
+}
+
+}  // namespace hearth

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "prometheus/counter.h"
+#include "prometheus/exposer.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "server/app/metrics_sampler.h"
+#include "server/core/config_engine.h"
+#include "server/rpc/grpc_server.h"
+#include "server/watch/reload_coordinator.h"
+
+namespace hearth {
+
+// hearthd's Prometheus endpoint: GET /metrics on `listen`. Event-driven metrics (gRPC calls,
+// rebuilds, latencies) live in a registry fed through the hooks below; everything other components
+// already count is read at scrape time by sampler(). Names: metrics_catalog.h.
+//
+// Thread-safety: all methods are thread-safe. Ownership: keep the exporter alive until the gRPC
+// server made with interceptor_factories() is destroyed (its interceptors write into our
+// families); call sampler().SetSources({}) before destroying the sources.
+class MetricsExporter {
+ public:
+  // Serves on `listen` (HOST:PORT, port 0 picks one); "" serves nothing (the hooks still work).
+  // UNAVAILABLE when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<MetricsExporter>> Start(const std::string& listen);
+  ~MetricsExporter();
+  MetricsExporter(const MetricsExporter&) = delete;
+  MetricsExporter& operator=(const MetricsExporter&) = delete;
+
+  // The bound port (0 without an endpoint).
+  int port() const { return port_; }
+  MetricsSampler& sampler() { return *sampler_; }
+
+  // For rpc::GrpcServer::Options::interceptors.
+  rpc::GrpcServer::InterceptorFactories interceptor_factories();
+  // ReloadCoordinator::Options::on_rebuild: `removed` when the rebuild published a removal.
+  void OnRebuild(const ReloadCoordinator::RebuildSample& sample, bool removed);
+  // A full scan done outside the coordinator (the initial load).
+  void OnScan(const ConfigEngine::Report& report, absl::Duration took);
+
+ private:
+  MetricsExporter();
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<MetricsSampler> sampler_;
+  prometheus::Family<prometheus::Counter>* grpc_requests_;
+  prometheus::Family<prometheus::Histogram>* grpc_durations_;
+  prometheus::Family<prometheus::Counter>* rebuilds_;
+  prometheus::Histogram* rebuild_duration_;
+  prometheus::Histogram* event_to_publish_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  int port_ = 0;
+};
+
+}  // namespace hearth
