@@ -15,11 +15,14 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/fakes/http_get.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace hearth {
 namespace {
+
+using ::hearth::testing::HttpGet;
 
 using ::hearth::testing::ReadFileOrEmpty;
 using ::hearth::testing::Subprocess;
@@ -32,35 +35,6 @@ bool Eventually(const std::function<bool()>& done, std::chrono::seconds timeout)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   return done();
-}
-
-// GET http://127.0.0.1:port/path; the body of a 200 response, or nullopt.
-std::optional<std::string> HttpGet(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return std::nullopt;
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buf[65536];
-      ssize_t n;
-      while ((n = read(fd, buf, sizeof(buf))) > 0) response.append(buf, n);
-    }
-  }
-  close(fd);
-  size_t body = response.find("\r\n\r\n");
-  if (response.rfind("HTTP/1.", 0) != 0 || response.find(" 200 ") == std::string::npos ||
-      body == std::string::npos) {
-    return std::nullopt;
-  }
-  return response.substr(body + 4);
 }
 
 // A loopback port that was free a moment ago (Prometheus cannot be asked for port 0 and report
