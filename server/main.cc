@@ -1,5 +1,6 @@
 // hearthd: the Hearth config daemon. Flags live here and only here (Abseil Tip #103); the
 // commands take plain option structs.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "server/app/daemon.h"
 #include "server/app/logging.h"
 #include "spdlog/spdlog.h"
+#include "toml++/toml.h"
 
 namespace {
 
@@ -48,6 +50,50 @@ absl::Duration ToDuration(const std::string& s) {
   absl::Duration d;
   absl::ParseDuration(s, &d);  // validated by kDuration
   return d;
+}
+
+// Reads a TOML settings file into flags: `key = value` (or under a [serve] table) becomes
+// `--key value`; arrays repeat the flag; `true` booleans become a bare flag. Returns an error
+// (" LINE:COL: message" for syntax errors), or "" on success.
+std::string ConfigFileFlags(const std::string& path, std::vector<std::string>* flags) {
+  toml::table parsed;
+  try {
+    parsed = toml::parse_file(path);  // Debian's toml++ reports errors by exception
+  } catch (const toml::parse_error& e) {
+    return " " + std::to_string(e.source().begin.line) + ":" +
+           std::to_string(e.source().begin.column) + ": " + std::string(e.description());
+  }
+  const toml::table* table = &parsed;
+  if (const toml::table* serve = table->get_as<toml::table>("serve")) table = serve;
+  auto scalar = [](const toml::node& n, std::string* out) {
+    if (auto s = n.value<std::string>()) {
+      *out = *s;
+    } else if (auto i = n.value<int64_t>()) {
+      *out = std::to_string(*i);
+    } else {
+      return false;
+    }
+    return true;
+  };
+  for (const auto& [key, node] : *table) {
+    const std::string flag = "--" + std::string(key.str());
+    std::string value;
+    if (const toml::array* arr = node.as_array()) {
+      for (const toml::node& item : *arr) {
+        if (!scalar(item, &value)) return " " + flag + ": array items must be strings or integers";
+        flags->push_back(flag);
+        flags->push_back(value);
+      }
+    } else if (auto b = node.value<bool>()) {
+      if (*b) flags->push_back(flag);
+    } else if (scalar(node, &value)) {
+      flags->push_back(flag);
+      flags->push_back(value);
+    } else if (!node.is_table()) {
+      return " " + flag + ": unsupported value type";
+    }
+  }
+  return "";
 }
 
 // String forms of the serve flags that are not plain fields.
@@ -91,9 +137,13 @@ int main(int argc, char** argv) {
   serve.grpc.listen.clear();
   CLI::App* serve_cmd = app.add_subcommand(
       "serve", "Watch the roots and serve configs over gRPC until SIGTERM (SIGHUP: full rescan)");
-  serve_cmd->set_config("--config", "",
-                        "TOML file with the same settings as these flags "
-                        "(flag names without dashes, e.g. root = [\"/etc/hearth\"])");
+  std::string config_file;
+  serve_cmd
+      ->add_option("--config", config_file,
+                   "TOML file with the same settings as these flags: flag names without "
+                   "the dashes (root = [\"/etc/hearth\"], grpc-listen = [\"...\"]); flags "
+                   "given on the command line come after it")
+      ->check(CLI::ExistingFile);
   AddEngineFlags(serve_cmd, &serve.engine);
   serve_cmd
       ->add_option("--grpc-listen", serve.grpc.listen,
@@ -165,8 +215,24 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
 
+  // `serve --config FILE`: the file's settings become flags placed before the command line's
+  // own, so the command line adds to (repeatable) or overrides (single) them.
+  std::vector<std::string> args(argv, argv + argc);
+  for (size_t i = 1; i + 1 < args.size(); ++i) {
+    if (args[i] != "--config") continue;
+    std::vector<std::string> from_file;
+    if (std::string error = ConfigFileFlags(args[i + 1], &from_file); !error.empty()) {
+      std::cerr << "hearthd: --config " << args[i + 1] << ":" << error << "\n";
+      return 2;
+    }
+    auto serve_at = std::find(args.begin(), args.end(), "serve");
+    if (serve_at != args.end()) args.insert(serve_at + 1, from_file.begin(), from_file.end());
+    break;
+  }
+  std::vector<const char*> new_argv;
+  for (const std::string& a : args) new_argv.push_back(a.c_str());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(new_argv.size()), new_argv.data());
   } catch (const CLI::ParseError& e) {
     // --help / --version exit 0; every usage error exits 2, as documented.
     return app.exit(e) == 0 ? 0 : 2;

@@ -294,6 +294,32 @@ TEST(DaemonTest, StartupFailureIsReportedNotHidden) {
   EXPECT_THAT(second.out + second.err, HasSubstr("cannot start the gRPC server"));
 }
 
+TEST(DaemonTest, SettingsComeFromATomlConfigFile) {
+  TempDir root, state;
+  root.Write("a/x.json", R"({"from":"file"})");
+  const std::string socket = state.Path("cfg.sock");
+  state.Write("hearthd.toml", "[serve]\nroot = [\"" + root.path() +
+                                  "\"]\ngrpc-listen = [\"unix://" + socket +
+                                  "\"]\nmetrics-listen = \"\"\nlog-format = \"json\"\n");
+  Subprocess daemon({kHearthd, "serve", "--config", state.Path("hearthd.toml")}, state.Path("out"),
+                    state.Path("err"));
+  bool serving = false;
+  for (int i = 0; i < 1000 && !serving && daemon.running(); ++i) {
+    serving =
+        RunCommand({kHearthctl, "--server", "unix://" + socket, "health"}, 10s).exit_code == 0;
+    if (!serving) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(serving) << testing::ReadFileOrEmpty(state.Path("err"));
+  EXPECT_THAT(testing::ReadFileOrEmpty(state.Path("err")), StartsWith("{\"time\":"));
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(15s), 0);
+
+  state.Write("bad.toml", "root = \n");
+  auto bad = RunCommand({kHearthd, "serve", "--config", state.Path("bad.toml")}, 10s);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("bad.toml: 1:"));
+}
+
 TEST(DaemonTest, RenderAndCheckExitCodes) {
   TempDir root;
   root.Write("good/a.toml", "x = 1\n");
