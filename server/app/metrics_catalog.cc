@@ -27,7 +27,7 @@ const std::vector<MetricSpec>& AllMetrics() {
       {"hearth_ready", T::Gauge,
        "1 when hearthd is ready: loaded, watcher alive (or polling), roots readable."},
       {"hearth_rebuild_duration_seconds", T::Histogram,
-       "Debounced config rebuilds and full scans: duration (rebuilds include their debounce)."},
+       "Duration of one config rebuild (read, parse, validate, publish) or full scan."},
       {"hearth_rebuilds_total", T::Counter,
        "Config rebuilds by result: published, unchanged, failed, removed."},
       {"hearth_render_cache_bytes", T::Gauge, "Bytes held by the sub-tree render cache."},

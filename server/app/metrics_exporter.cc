@@ -72,7 +72,7 @@ void MetricsExporter::OnRebuild(const ReloadCoordinator::RebuildSample& sample, 
                        : sample.published ? "published"
                                           : "unchanged";
   rebuilds_->Add({{"result", result}}).Increment();
-  rebuild_duration_->Observe(absl::ToDoubleSeconds(sample.latency));
+  rebuild_duration_->Observe(absl::ToDoubleSeconds(sample.duration));
   if (sample.published) event_to_publish_->Observe(absl::ToDoubleSeconds(sample.latency));
 }
 

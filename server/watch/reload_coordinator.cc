@@ -261,10 +261,13 @@ void ReloadCoordinator::RebuildDue(absl::Time now) {
     }
   }
   for (const auto& [name, burst] : due) {
+    const absl::Time rebuild_start = absl::Now();
     const ConfigEngine::Report report = engine_->Rebuild(name);
+    const absl::Time rebuild_end = absl::Now();
     RebuildSample sample;
     sample.name = name;
-    sample.latency = absl::Now() - burst.first;
+    sample.latency = rebuild_end - burst.first;
+    sample.duration = rebuild_end - rebuild_start;
     sample.published = report.published + report.removed > 0;
     sample.failed = report.failed > 0;
     bool stopping;

@@ -45,9 +45,10 @@ class ReloadCoordinator {
   // One rebuild of one config, for latency metrics.
   struct RebuildSample {
     std::string name;
-    absl::Duration latency;  // first event of the burst -> Rebuild() returned (debounce included)
-    bool published = false;  // a new version or a removal was published
-    bool failed = false;     // the rebuild failed (last-known-good kept)
+    absl::Duration latency;   // first event of the burst -> Rebuild() returned (debounce included)
+    absl::Duration duration;  // the Rebuild() call alone: read, parse, validate, publish
+    bool published = false;   // a new version or a removal was published
+    bool failed = false;      // the rebuild failed (last-known-good kept)
   };
 
   struct Options {
