@@ -130,8 +130,8 @@ void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConf
           }
           visited_real.push_back(*real);
         }
-        stack.push_back({std::move(path), JoinPath(cur.rel, e.name), cur.via_symlink || e.is_symlink,
-                         cur.depth + 1});
+        stack.push_back({std::move(path), JoinPath(cur.rel, e.name),
+                         cur.via_symlink || e.is_symlink, cur.depth + 1});
       } else if (ConfigBuilder::IsConfigFile(e.name) &&
                  (e.kind == FileSystem::Kind::kFile || e.is_symlink)) {
         found.files.push_back(std::move(e));
@@ -266,7 +266,7 @@ ConfigEngine::Report ConfigEngine::Impl::ScanAll() {
 
   SchemaCache schemas(fs_.get(), options_.max_file_bytes);
   int threads = options_.load_threads > 0 ? options_.load_threads
-                                           : static_cast<int>(std::thread::hardware_concurrency());
+                                          : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::clamp(threads, 1, 64);
   threads = std::min<int>(threads, std::max<size_t>(1, work.size() / 16));
   std::atomic<size_t> next{0};

@@ -26,9 +26,9 @@ absl::StatusOr<std::vector<BlameEntry>> ConfigVersion::Blame(std::string_view pr
   for (size_t i = 0; i < files.size(); ++i) {
     if (!files[i].profile.empty() && files[i].profile != variant.profile) continue;
     // Limits are generous: this text already parsed once within the configured limits.
-    absl::StatusOr<Value> layer = ParseDocument(
-        FormatFromFileName(files[i].name), contents[i],
-        SourceRef{files[i].name, static_cast<uint32_t>(i)}, ParseLimits{.max_depth = 1 << 10});
+    absl::StatusOr<Value> layer = ParseDocument(FormatFromFileName(files[i].name), contents[i],
+                                                SourceRef{files[i].name, static_cast<uint32_t>(i)},
+                                                ParseLimits{.max_depth = 1 << 10});
     if (!layer.ok()) return layer.status();
     parsed.push_back(*std::move(layer));
   }

@@ -34,15 +34,15 @@ struct SourceFile {
 // An immutable, published version of one config. Built by ConfigBuilder, stamped with a revision
 // by ConfigStore::Publish, then shared read-only (shared_ptr<const ConfigVersion>) by every reader.
 struct ConfigVersion {
-  std::string name;       // "payments", "team-a/billing"
-  uint64_t revision = 0;  // global revision at which this version was published
-  std::string root;       // the root directory it was read from
+  std::string name;                  // "payments", "team-a/billing"
+  uint64_t revision = 0;             // global revision at which this version was published
+  std::string root;                  // the root directory it was read from
   std::vector<SourceFile> files;     // contributing files in layering order
   std::vector<std::string> sources;  // display names indexed by Origin::file (files, then schema)
   // Text of files[i] as it was parsed. Kept instead of the parsed trees (about a tenth of their
   // memory); Blame() re-parses it, so provenance always matches what is served.
   std::vector<std::string> contents;
-  std::string schema;                // display name of the schema applied, "" if none
+  std::string schema;  // display name of the schema applied, "" if none
   // variants[0] is the base document; then one per profile found among the files, sorted.
   std::vector<RenderedDocument> variants;
   std::string content_hash;  // identifies the inputs+outputs; equal hash = nothing to republish

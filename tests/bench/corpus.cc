@@ -21,12 +21,14 @@ Scalar MakeScalar(unsigned seed, int i) {
     case 2:
       return {Scalar::kBool, (seed + i) % 3 == 0 ? "true" : "false"};
     default:
-      return {Scalar::kString, "value-" + std::to_string(seed) + "-" + std::to_string(i) +
-                                   "-lorem-ipsum-dolor"};
+      return {Scalar::kString,
+              "value-" + std::to_string(seed) + "-" + std::to_string(i) + "-lorem-ipsum-dolor"};
   }
 }
 
-std::string Quote(const Scalar& s) { return s.kind == Scalar::kString ? "\"" + s.text + "\"" : s.text; }
+std::string Quote(const Scalar& s) {
+  return s.kind == Scalar::kString ? "\"" + s.text + "\"" : s.text;
+}
 
 }  // namespace
 
@@ -36,7 +38,8 @@ std::string MakeDocument(const std::string& format, size_t bytes, unsigned seed)
   while (out.size() < bytes) {
     std::string name = "section_" + std::to_string(section);
     std::vector<std::pair<std::string, Scalar>> keys;
-    for (int k = 0; k < 6; ++k) keys.emplace_back("key_" + std::to_string(k), MakeScalar(seed, section * 6 + k));
+    for (int k = 0; k < 6; ++k)
+      keys.emplace_back("key_" + std::to_string(k), MakeScalar(seed, section * 6 + k));
     if (format == "toml") {
       out += "[" + name + "]\n";
       for (auto& [k, v] : keys) out += k + " = " + Quote(v) + "\n";

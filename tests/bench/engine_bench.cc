@@ -4,12 +4,13 @@
 //   - serving a cached rendering, counting heap allocations per call (the contract is zero).
 //
 //   engine_bench --benchmark_min_time=0.5
+#include <toml++/toml.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <new>
-#include <toml++/toml.h>
 
 #include "benchmark/benchmark.h"
 #include "server/core/config_engine.h"
@@ -103,8 +104,9 @@ void BM_ServeCachedWholeDocument(benchmark::State& state) {
     bytes += r->doc->json->size();
     benchmark::DoNotOptimize(r);
   }
-  state.counters["allocs_per_call"] = benchmark::Counter(
-      static_cast<double>(g_allocations.load() - allocs_before), benchmark::Counter::kAvgIterations);
+  state.counters["allocs_per_call"] =
+      benchmark::Counter(static_cast<double>(g_allocations.load() - allocs_before),
+                         benchmark::Counter::kAvgIterations);
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 BENCHMARK(BM_ServeCachedWholeDocument)->Threads(1)->Threads(2);
@@ -121,8 +123,9 @@ void BM_ServeCachedSubtree(benchmark::State& state) {
     auto r = engine.store().Render("app", "", "section_1");
     benchmark::DoNotOptimize(r);
   }
-  state.counters["allocs_per_call"] = benchmark::Counter(
-      static_cast<double>(g_allocations.load() - allocs_before), benchmark::Counter::kAvgIterations);
+  state.counters["allocs_per_call"] =
+      benchmark::Counter(static_cast<double>(g_allocations.load() - allocs_before),
+                         benchmark::Counter::kAvgIterations);
 }
 BENCHMARK(BM_ServeCachedSubtree);
 

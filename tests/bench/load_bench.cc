@@ -6,6 +6,7 @@
 //   load_bench --configs 10000 --threads 2 --rounds 5
 //   load_bench --configs 100000 --memory-only
 #include <malloc.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,7 +18,6 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -115,7 +115,8 @@ int main(int argc, char** argv) {
   bool memory_only = false;
   std::string dir;
   app.add_option("--configs", configs, "Number of configs")->capture_default_str();
-  app.add_option("--threads", threads, "Threads for both engine and baseline")->capture_default_str();
+  app.add_option("--threads", threads, "Threads for both engine and baseline")
+      ->capture_default_str();
   app.add_option("--rounds", rounds, "Interleaved rounds (median reported)")->capture_default_str();
   app.add_option("--dir", dir, "Corpus directory (default: a fresh temp dir, removed at exit)");
   app.add_flag("--memory-only", memory_only, "Only load once and report memory");
@@ -162,10 +163,11 @@ int main(int argc, char** argv) {
   malloc_trim(0);
   size_t after = ResidentBytes();
   double delta = static_cast<double>(after - before);
-  std::printf("memory: load %.3f s; resident +%.1f MB for %zu configs: %.0f bytes/config, "
-              "%.2f bytes per source byte\n",
-              secs, delta / 1e6, n, delta / std::max<size_t>(n, 1),
-              delta / std::max<size_t>(corpus.bytes, 1));
+  std::printf(
+      "memory: load %.3f s; resident +%.1f MB for %zu configs: %.0f bytes/config, "
+      "%.2f bytes per source byte\n",
+      secs, delta / 1e6, n, delta / std::max<size_t>(n, 1),
+      delta / std::max<size_t>(corpus.bytes, 1));
   kept.reset();
   if (made) std::filesystem::remove_all(dir);
   return 0;

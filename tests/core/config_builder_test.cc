@@ -51,13 +51,14 @@ TEST(ConfigBuilderTest, ProfileAndFileClassification) {
 }
 
 TEST(ConfigBuilderTest, LayersInLexicalOrderAcrossFormats) {
-  BuildResult r = ConfigBuilder::Build(
-      Input({File("app/20-x.json", R"({"db":{"port":6543},"tags":["b"]})"),
-             File("app/00-base.toml", "name = \"app\"\n[db]\nhost = \"h\"\nport = 5432\n"
-                                      "tags = [\"a\"]\n"),
-             File("app/10-mid.yaml", "db:\n  host: mid\n  user: u\n"),
-             File("app/local.env", "DB__USER=env-user\nEXTRA=1\n")}),
-      {});
+  BuildResult r =
+      ConfigBuilder::Build(Input({File("app/20-x.json", R"({"db":{"port":6543},"tags":["b"]})"),
+                                  File("app/00-base.toml",
+                                       "name = \"app\"\n[db]\nhost = \"h\"\nport = 5432\n"
+                                       "tags = [\"a\"]\n"),
+                                  File("app/10-mid.yaml", "db:\n  host: mid\n  user: u\n"),
+                                  File("app/local.env", "DB__USER=env-user\nEXTRA=1\n")}),
+                           {});
   ASSERT_TRUE(r.ok()) << r.errors[0];
   EXPECT_EQ(*r.version->variants[0].json,
             R"({"db":{"host":"mid","port":6543,"tags":["a"],"user":"env-user"},)"
@@ -69,11 +70,11 @@ TEST(ConfigBuilderTest, LayersInLexicalOrderAcrossFormats) {
 }
 
 TEST(ConfigBuilderTest, ProfilesLayerAfterCommonFiles) {
-  BuildResult r = ConfigBuilder::Build(
-      Input({File("app/db.production.yaml", "db:\n  host: prod\n"),
-             File("app/00-base.toml", "[db]\nhost = \"dev\"\nport = 1\n"),
-             File("app/z.staging.json", R"({"db":{"port":2}})")}),
-      {});
+  BuildResult r =
+      ConfigBuilder::Build(Input({File("app/db.production.yaml", "db:\n  host: prod\n"),
+                                  File("app/00-base.toml", "[db]\nhost = \"dev\"\nport = 1\n"),
+                                  File("app/z.staging.json", R"({"db":{"port":2}})")}),
+                           {});
   ASSERT_TRUE(r.ok()) << r.errors[0];
   const ConfigVersion& v = *r.version;
   EXPECT_THAT(v.Profiles(), ElementsAre("production", "staging"));
@@ -94,10 +95,10 @@ TEST(ConfigBuilderTest, NullDeletesAndInterpolationResolves) {
 }
 
 TEST(ConfigBuilderTest, CollectsEveryParseErrorWithLocation) {
-  BuildResult r = ConfigBuilder::Build(
-      Input({File("app/a.toml", "x = \n"), File("app/b.json", "{\"a\": }"),
-             File("app/c.yaml", "ok: 1\n")}),
-      {});
+  BuildResult r =
+      ConfigBuilder::Build(Input({File("app/a.toml", "x = \n"), File("app/b.json", "{\"a\": }"),
+                                  File("app/c.yaml", "ok: 1\n")}),
+                           {});
   ASSERT_FALSE(r.ok());
   ASSERT_EQ(r.errors.size(), 2u);
   EXPECT_THAT(r.errors[0], StartsWith("app/a.toml:1:"));
@@ -134,8 +135,7 @@ TEST(ConfigBuilderTest, SchemaCoercesEnvStringsAndRejectsViolations) {
 
 TEST(ConfigBuilderTest, ProfileErrorsNameTheProfile) {
   BuildResult r = ConfigBuilder::Build(
-      Input({File("app/a.json", R"({"x":1})"), File("app/b.prod.json", R"({"y":"${nope}"})")}),
-      {});
+      Input({File("app/a.json", R"({"x":1})"), File("app/b.prod.json", R"({"y":"${nope}"})")}), {});
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.errors[0], StartsWith("app/b.prod.json:1:"));
   EXPECT_THAT(r.errors[0], HasSubstr("[profile prod]"));

@@ -147,8 +147,7 @@ TEST(ConfigStoreTest, PathRenderIsCachedPerRevision) {
   ASSERT_TRUE(r3.ok());
   EXPECT_EQ(*r3->doc->json, "8");
   EXPECT_EQ(store.Render("a", "", "db.nope").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(store.Render("a", "", "db\x1f").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store.Render("a", "", "db\x1f").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ConfigStoreTest, ListenersSeeChangesInRevisionOrder) {
