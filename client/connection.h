@@ -8,6 +8,7 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
+#include "hearth/status_code_name.h"
 
 namespace hearthctl {
 
@@ -42,7 +43,6 @@ int ExitCodeFor(const grpc::Status& status);
 // Prints "hearthctl: <what>: <CODE>: <message>" to stderr and returns ExitCodeFor(status).
 int ReportRpcError(std::string_view what, const grpc::Status& status);
 
-// "UNAVAILABLE", "NOT_FOUND", ...
-const char* StatusCodeName(grpc::StatusCode code);
+using ::hearth::StatusCodeName;
 
 }  // namespace hearthctl

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "grpcpp/support/server_interceptor.h"
+#include "hearth/status_code_name.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/histogram.h"
@@ -31,7 +32,6 @@ class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFa
   prometheus::Family<prometheus::Histogram>* const durations_;
 };
 
-// "OK", "NOT_FOUND", ... (the names grpc-status documents).
-const char* StatusCodeName(grpc::StatusCode code);
+using ::hearth::StatusCodeName;
 
 }  // namespace hearth::rpc
