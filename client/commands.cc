@@ -44,6 +44,10 @@ const char* HealthName(v1::ConfigHealth health) {
 
 }  // namespace
 
+void PrintStructured(const JsonNode& doc, const std::string& output) {
+  std::cout << (output == "yaml" ? ToYaml(doc) : ToPrettyJson(doc));
+}
+
 int RunGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
            const GetArgs& args) {
   auto stub = v1::ConfigService::NewStub(channel);
@@ -55,8 +59,15 @@ int RunGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel
   request.set_path(args.path);
   v1::GetConfigResponse response;
   grpc::Status status = stub->GetConfig(&context, request, &response);
-  if (!status.ok()) return ReportRpcError("get " + args.name, status);
+  if (!status.ok()) return ReportRpcError(conn, "get " + args.name, status);
   PrintServedErrors(response.name(), response.revision(), response.errors());
+  if (args.output == "wide") {
+    std::cerr << "name: " << response.name() << "\nrevision: " << response.revision()
+              << "\netag: " << response.etag()
+              << "\nprofile: " << (response.profile().empty() ? "(base)" : response.profile())
+              << "\nschema: " << (response.schema().empty() ? "(none)" : response.schema())
+              << "\nsources: " << absl::StrJoin(response.sources(), ", ") << "\n";
+  }
   if (args.output == "raw") {
     std::cout << response.json() << "\n";
     return kExitOk;
@@ -96,11 +107,33 @@ int RunList(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channe
     request.set_page_token(token);
     v1::ListConfigsResponse response;
     grpc::Status status = stub->ListConfigs(&context, request, &response);
-    if (!status.ok()) return ReportRpcError("list", status);
+    if (!status.ok()) return ReportRpcError(conn, "list", status);
     for (auto& c : *response.mutable_configs()) configs.push_back(std::move(c));
     token = response.next_page_token();
   } while (!token.empty());
 
+  if (args.output == "name") {
+    for (const auto& c : configs) std::cout << c.name() << "\n";
+    return kExitOk;
+  }
+  if (args.output == "json" || args.output == "yaml") {
+    JsonNode doc;
+    JsonNode list;
+    list.kind = JsonNode::Kind::kArray;
+    for (const auto& c : configs) {
+      JsonNode item;
+      AddMember(&item, "name", JsonString(c.name()));
+      AddMember(&item, "revision", JsonUint(c.revision()));
+      AddMember(&item, "health", JsonString(HealthName(c.health())));
+      AddMember(&item, "etag", JsonString(c.etag()));
+      AddMember(&item, "profiles", JsonStrings({c.profiles().begin(), c.profiles().end()}));
+      AddMember(&item, "errors", JsonStrings({c.errors().begin(), c.errors().end()}));
+      list.items.push_back(std::move(item));
+    }
+    AddMember(&doc, "configs", std::move(list));
+    PrintStructured(doc, args.output);
+    return kExitOk;
+  }
   size_t width = 4;
   for (const auto& c : configs) width = std::max(width, c.name().size());
   std::cout << std::left << std::setw(static_cast<int>(width)) << "NAME"
@@ -142,7 +175,41 @@ int RunValidate(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> ch
   SetDeadline(conn, &context);
   v1::ValidateConfigResponse response;
   grpc::Status status = stub->ValidateConfig(&context, request, &response);
-  if (!status.ok()) return ReportRpcError("validate " + args.name, status);
+  if (!status.ok()) return ReportRpcError(conn, "validate " + args.name, status);
+  if (args.output == "json" || args.output == "yaml") {
+    JsonNode doc;
+    AddMember(&doc, "name", JsonString(args.name));
+    AddMember(&doc, "valid", JsonBool(response.valid()));
+    AddMember(&doc, "errors", JsonStrings({response.errors().begin(), response.errors().end()}));
+    AddMember(&doc, "served_revision", JsonUint(response.served_revision()));
+    std::string ignored;  // a value the server rendered is always valid JSON
+    JsonNode diff;
+    diff.kind = JsonNode::Kind::kArray;
+    for (const v1::DiffEntry& d : response.diff()) {
+      JsonNode entry;
+      const char* op = d.op() == v1::DIFF_OP_ADDED     ? "added"
+                       : d.op() == v1::DIFF_OP_REMOVED ? "removed"
+                                                       : "changed";
+      AddMember(&entry, "op", JsonString(op));
+      AddMember(&entry, "path", JsonString(d.path()));
+      JsonNode value;
+      if (d.op() != v1::DIFF_OP_ADDED && ParseJson(d.old_json(), &value, &ignored)) {
+        AddMember(&entry, "old", std::move(value));
+      }
+      if (d.op() != v1::DIFF_OP_REMOVED && ParseJson(d.new_json(), &value, &ignored)) {
+        AddMember(&entry, "new", std::move(value));
+      }
+      diff.items.push_back(std::move(entry));
+    }
+    AddMember(&doc, "diff", std::move(diff));
+    AddMember(&doc, "diff_truncated", JsonBool(response.diff_truncated()));
+    JsonNode document;
+    if (response.valid() && ParseJson(response.json(), &document, &ignored)) {
+      AddMember(&doc, "document", std::move(document));
+    }
+    PrintStructured(doc, args.output);
+    return response.valid() ? kExitOk : kExitFailure;
+  }
   if (!response.valid()) {
     for (const std::string& e : response.errors()) std::cout << e << "\n";
     std::cerr << args.name << ": invalid (" << response.errors_size() << " error"
@@ -202,7 +269,7 @@ int RunHealth(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> chan
                                                 grpc::internal::RpcMethod::NORMAL_RPC);
   grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
       channel.get(), kCheck, &context, request, &response);
-  if (!status.ok()) return ReportRpcError("health", status);
+  if (!status.ok()) return ReportRpcError(conn, "health", status);
   // HealthCheckResponse { ServingStatus status = 1; }
   std::vector<grpc::Slice> slices;
   std::string reply;
@@ -220,7 +287,15 @@ int RunHealth(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> chan
     }
   }
   static constexpr const char* kNames[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
-  std::cout << (serving < 4 ? kNames[serving] : "UNKNOWN") << "\n";
+  const char* name = serving < 4 ? kNames[serving] : "UNKNOWN";
+  if (args.output == "json" || args.output == "yaml") {
+    JsonNode doc;
+    AddMember(&doc, "service", JsonString(args.service));
+    AddMember(&doc, "status", JsonString(name));
+    PrintStructured(doc, args.output);
+  } else {
+    std::cout << name << "\n";
+  }
   return serving == 1 ? kExitOk : kExitFailure;
 }
 

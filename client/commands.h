@@ -6,24 +6,30 @@
 #include <vector>
 
 #include "client/connection.h"
+#include "client/json_tree.h"
 #include "grpcpp/channel.h"
 
 namespace hearthctl {
 
 // Each command prints its result to stdout, diagnostics to stderr, and returns an ExitCode.
+// `-o json` and `-o yaml` print the same fields in both forms, for scripts.
+
+// Prints `doc` as pretty JSON or as YAML (`output` is "json" or "yaml").
+void PrintStructured(const JsonNode& doc, const std::string& output);
 
 struct GetArgs {
   std::string name;
   std::string profile;
   std::string path;
-  std::string output = "json";  // json | yaml | toml | raw
+  std::string output = "json";  // json | yaml | toml | raw | wide (json + metadata on stderr)
 };
 int RunGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
            const GetArgs& args);
 
 struct ListArgs {
   std::string prefix;
-  int page_size = 0;  // server default
+  int page_size = 0;             // server default
+  std::string output = "table";  // table | json | yaml | name (one name per line)
 };
 int RunList(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
             const ListArgs& args);
@@ -34,12 +40,14 @@ struct ValidateArgs {
   std::string profile;
   bool replace = false;
   bool print_json = false;
+  std::string output = "text";  // text | json | yaml
 };
 int RunValidate(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
                 const ValidateArgs& args);
 
 struct HealthArgs {
-  std::string service;  // "" = the server as a whole
+  std::string service;          // "" = the server as a whole
+  std::string output = "text";  // text | json | yaml
 };
 int RunHealth(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
               const HealthArgs& args);
@@ -52,6 +60,7 @@ struct WatchArgs {
   bool until_synced = false;  // exit 0 once the initial snapshot is complete
   int64_t count = 0;          // exit 0 after this many config events (0 = never)
   double max_backoff_seconds = 30;
+  std::string output = "text";  // text | json (one object per line, with the documents)
 };
 int RunWatch(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
              const WatchArgs& args);

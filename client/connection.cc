@@ -30,9 +30,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ConnectionOptio
   args.SetMaxReceiveMessageSize(-1);  // the server enforces the limit
   // Reconnect quickly after a daemon restart (watch resumes).
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
-  const bool tls = options.tls || !options.tls_ca.empty() || !options.tls_cert.empty() ||
-                   !options.tls_key.empty();
-  if (!tls) {
+  if (!UsesTls(options)) {
     return grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
   }
   if (options.tls_cert.empty() != options.tls_key.empty()) {
@@ -81,9 +79,48 @@ int ExitCodeFor(const grpc::Status& status) {
   }
 }
 
-int ReportRpcError(std::string_view what, const grpc::Status& status) {
+bool UsesTls(const ConnectionOptions& options) {
+  return options.tls || !options.tls_ca.empty() || !options.tls_cert.empty() ||
+         !options.tls_key.empty();
+}
+
+std::string ConnectionHint(const ConnectionOptions& options, const grpc::Status& status) {
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return "";
+  const std::string& m = status.error_message();
+  const bool tls = UsesTls(options);
+  auto has = [&m](std::string_view s) { return m.find(s) != std::string::npos; };
+  if (has("Connection refused") || has("No such file or directory")) {
+    return absl::StrCat("nothing is listening at ", options.server,
+                        ": is hearthd running there? (--server or HEARTH_SERVER)");
+  }
+  if (tls && (has("wrong version number") || has("packet length too long"))) {
+    return "the server does not speak TLS on this address: drop --tls and the --tls-* flags "
+           "(or HEARTH_TLS_*)";
+  }
+  if (tls && has("certificate verify failed")) {
+    return "the server's certificate is not signed by --tls-ca, or does not name this host "
+           "(see --tls-server-name)";
+  }
+  if (has("Socket closed") || has("Connection reset")) {
+    if (!tls) {
+      return "the server closed the connection: if it uses TLS, pass --tls-ca (and --tls-cert "
+             "and --tls-key for mutual TLS)";
+    }
+    if (options.tls_cert.empty()) {
+      return "the server closed the TLS connection: it may require a client certificate "
+             "(--tls-cert and --tls-key)";
+    }
+    return "the server closed the TLS connection: it may not accept this client certificate";
+  }
+  return "";
+}
+
+int ReportRpcError(const ConnectionOptions& options, std::string_view what,
+                   const grpc::Status& status) {
   std::cerr << "hearthctl: " << what << ": " << StatusCodeName(status.error_code()) << ": "
             << status.error_message() << "\n";
+  const std::string hint = ConnectionHint(options, status);
+  if (!hint.empty()) std::cerr << "hint: " << hint << "\n";
   return ExitCodeFor(status);
 }
 

@@ -40,8 +40,18 @@ void SetDeadline(const ConnectionOptions& options, grpc::ClientContext* context)
 // Exit code for a failed RPC.
 int ExitCodeFor(const grpc::Status& status);
 
-// Prints "hearthctl: <what>: <CODE>: <message>" to stderr and returns ExitCodeFor(status).
-int ReportRpcError(std::string_view what, const grpc::Status& status);
+// For an UNAVAILABLE status, what the likely cause is, from the message and whether TLS was used:
+// plaintext to a TLS server, TLS to a plaintext server, a certificate the CA does not sign, a
+// client certificate the server requires, nothing listening. "" when there is nothing to add.
+std::string ConnectionHint(const ConnectionOptions& options, const grpc::Status& status);
+
+// Prints "hearthctl: <what>: <CODE>: <message>" (and a hint line, see ConnectionHint) to stderr
+// and returns ExitCodeFor(status).
+int ReportRpcError(const ConnectionOptions& options, std::string_view what,
+                   const grpc::Status& status);
+
+// Whether `options` make a TLS channel (--tls, or any --tls-* file).
+bool UsesTls(const ConnectionOptions& options);
 
 using ::hearth::StatusCodeName;
 

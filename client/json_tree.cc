@@ -80,7 +80,10 @@ class Parser {
       return pos_ > from;
     };
     if (pos_ < text_.size() && text_[pos_] == '-') ++pos_;
+    const size_t int_start = pos_;
     if (!digits()) return Fail("invalid number");
+    // RFC 8259: no leading zeros ("01"), though "0" and "0.5" are fine.
+    if (text_[int_start] == '0' && pos_ - int_start > 1) return Fail("invalid number");
     if (pos_ < text_.size() && text_[pos_] == '.') {
       ++pos_;
       if (!digits()) return Fail("invalid number");
@@ -243,6 +246,39 @@ class Parser {
 };
 
 }  // namespace
+
+JsonNode JsonString(std::string_view s) {
+  JsonNode n;
+  n.kind = JsonNode::Kind::kString;
+  n.text = std::string(s);
+  return n;
+}
+
+JsonNode JsonUint(uint64_t value) {
+  JsonNode n;
+  n.kind = JsonNode::Kind::kNumber;
+  n.text = std::to_string(value);
+  return n;
+}
+
+JsonNode JsonBool(bool b) {
+  JsonNode n;
+  n.kind = JsonNode::Kind::kBool;
+  n.boolean = b;
+  return n;
+}
+
+JsonNode JsonStrings(const std::vector<std::string>& items) {
+  JsonNode n;
+  n.kind = JsonNode::Kind::kArray;
+  for (const std::string& s : items) n.items.push_back(JsonString(s));
+  return n;
+}
+
+void AddMember(JsonNode* object, std::string key, JsonNode value) {
+  object->kind = JsonNode::Kind::kObject;
+  object->members.emplace_back(std::move(key), std::move(value));
+}
 
 bool JsonNode::is_float() const {
   return kind == Kind::kNumber && text.find_first_of(".eE") != std::string::npos;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +25,14 @@ struct JsonNode {
 
 // Parses strict JSON (RFC 8259). On failure returns false and sets *error to "offset N: what".
 bool ParseJson(std::string_view text, JsonNode* out, std::string* error);
+
+// Builders for output documents (hearthctl's -o json / -o yaml).
+JsonNode JsonString(std::string_view s);
+JsonNode JsonUint(uint64_t n);
+JsonNode JsonBool(bool b);
+JsonNode JsonStrings(const std::vector<std::string>& items);
+// Appends `value` as member `key` of the object `*object` (which becomes an object if null).
+void AddMember(JsonNode* object, std::string key, JsonNode value);
 
 // Escapes `s` as a JSON string literal, quotes included.
 std::string JsonQuote(std::string_view s);

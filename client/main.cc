@@ -1,11 +1,18 @@
 // hearthctl: the command-line client of hearthd (links only the generated API, gRPC and CLI11).
 
+#include <algorithm>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_join.h"
+#include "client/command_suggestion.h"
 #include "client/commands.h"
+#include "client/completion.h"
 #include "client/connection.h"
+#include "client/server_address.h"
+#include "grpc/support/log.h"
 
 namespace {
 
@@ -21,28 +28,74 @@ Examples:
   hearthctl --server unix:///run/hearth/hearth.sock list team-a/
   hearthctl watch payments team-a/
   hearthctl validate payments ./10-db.yaml
-  hearthctl health)";
+  hearthctl health
+  hearthctl help get
+  source <(hearthctl completion bash)
+
+Environment: HEARTH_SERVER, HEARTH_TLS_CA, HEARTH_TLS_CERT, HEARTH_TLS_KEY,
+HEARTH_TLS_SERVER_NAME and HEARTH_TIMEOUT stand for the flags of the same name.)";
+
+// gRPC core writes its own diagnostics ("E1201 ... ssl_transport_security.cc") to stderr; the
+// RPC status hearthctl prints already says what went wrong, with a hint.
+void DropGrpcLog(gpr_log_func_args* /*args*/) {}
+
+std::vector<std::string> CommandNames(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+  return names;
+}
+
+// "unknown command "lst" (did you mean "list"?)" on stderr; returns the usage exit code.
+int UnknownCommand(const CLI::App& app, const std::string& typed) {
+  std::cerr << "hearthctl: unknown command \"" << typed << "\"";
+  const std::string suggestion = hearthctl::SuggestCommand(typed, CommandNames(app));
+  if (!suggestion.empty()) std::cerr << " (did you mean \"" << suggestion << "\"?)";
+  std::cerr << "\nRun 'hearthctl --help' for the list of commands.\n";
+  return hearthctl::kExitUsage;
+}
+
+// -o/--output with a fixed set of forms; "-o=yaml" is accepted like "-o yaml".
+void AddOutputOption(CLI::App* cmd, std::string* output, const std::vector<std::string>& forms) {
+  cmd->add_option("-o,--output", *output, absl::StrJoin(forms, " | "))
+      ->capture_default_str()
+      ->transform([forms](std::string value) {
+        if (!value.empty() && value[0] == '=') value.erase(0, 1);
+        if (std::find(forms.begin(), forms.end(), value) == forms.end()) {
+          throw CLI::ValidationError(
+              "--output", "\"" + value + "\" is not one of " + absl::StrJoin(forms, ", "));
+        }
+        return value;
+      });
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace hearthctl;
+  gpr_set_log_function(DropGrpcLog);
   CLI::App app{"hearthctl: query, watch and validate configs served by hearthd", "hearthctl"};
   app.footer(kFooter);
   app.require_subcommand(1);
+  app.set_version_flag("--version", "hearthctl " HEARTH_VERSION);
 
   ConnectionOptions conn;
-  app.add_option("--server", conn.server, "host:port or unix:///path")
+  app.add_option("--server", conn.server,
+                 "host:port, host (port 7070), http(s)://host:port or unix:///path")
       ->capture_default_str()
       ->envname("HEARTH_SERVER");
   app.add_flag("--tls", conn.tls, "Use TLS (implied by --tls-ca/--tls-cert/--tls-key)");
-  app.add_option("--tls-ca", conn.tls_ca, "PEM roots that sign the server certificate");
-  app.add_option("--tls-cert", conn.tls_cert, "Client certificate (PEM) for mutual TLS");
-  app.add_option("--tls-key", conn.tls_key, "Client private key (PEM) for mutual TLS");
+  app.add_option("--tls-ca", conn.tls_ca, "PEM roots that sign the server certificate")
+      ->envname("HEARTH_TLS_CA");
+  app.add_option("--tls-cert", conn.tls_cert, "Client certificate (PEM) for mutual TLS")
+      ->envname("HEARTH_TLS_CERT");
+  app.add_option("--tls-key", conn.tls_key, "Client private key (PEM) for mutual TLS")
+      ->envname("HEARTH_TLS_KEY");
   app.add_option("--tls-server-name", conn.tls_server_name,
-                 "Name to verify in the server certificate (default: from --server)");
+                 "Name to verify in the server certificate (default: from --server)")
+      ->envname("HEARTH_TLS_SERVER_NAME");
   app.add_option("--timeout", conn.timeout_seconds, "Seconds per request (not for watch)")
       ->capture_default_str()
+      ->envname("HEARTH_TIMEOUT")
       ->check(CLI::NonNegativeNumber);
 
   GetArgs get;
@@ -50,15 +103,14 @@ int main(int argc, char** argv) {
   get_cmd->add_option("NAME", get.name, "Config name, e.g. payments or team-a/billing")->required();
   get_cmd->add_option("--profile,-p", get.profile, "Profile variant, e.g. production");
   get_cmd->add_option("--path", get.path, "Dotted sub-tree, e.g. db.pool or servers.0");
-  get_cmd->add_option("-o,--output", get.output, "json | yaml | toml | raw (canonical JSON)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"json", "yaml", "toml", "raw"}));
+  AddOutputOption(get_cmd, &get.output, {"json", "yaml", "toml", "raw", "wide"});
 
   ListArgs list;
   CLI::App* list_cmd = app.add_subcommand("list", "List configs with revision and health");
   list_cmd->add_option("PREFIX", list.prefix, "Only names starting with this");
   list_cmd->add_option("--page-size", list.page_size, "Entries per request")
       ->check(CLI::NonNegativeNumber);
+  AddOutputOption(list_cmd, &list.output, {"table", "json", "yaml", "name"});
 
   WatchArgs watch;
   CLI::App* watch_cmd = app.add_subcommand(
@@ -74,6 +126,7 @@ int main(int argc, char** argv) {
                       "Exit once the initial snapshot has been printed");
   watch_cmd->add_option("--count", watch.count, "Exit after this many config events")
       ->check(CLI::NonNegativeNumber);
+  AddOutputOption(watch_cmd, &watch.output, {"text", "json"});
 
   ValidateArgs validate;
   CLI::App* validate_cmd = app.add_subcommand(
@@ -86,18 +139,63 @@ int main(int argc, char** argv) {
   validate_cmd->add_flag("--replace", validate.replace,
                          "Candidates replace the files on disk instead of layering over them");
   validate_cmd->add_flag("--json", validate.print_json, "Also print the resulting document");
+  AddOutputOption(validate_cmd, &validate.output, {"text", "json", "yaml"});
 
   HealthArgs health;
   CLI::App* health_cmd =
       app.add_subcommand("health", "Check grpc.health.v1 status; exit 0 when SERVING");
   health_cmd->add_option("--service", health.service, "Service name (default: the server)");
+  AddOutputOption(health_cmd, &health.output, {"text", "json", "yaml"});
+
+  std::string help_topic;
+  CLI::App* help_cmd = app.add_subcommand("help", "Show help for hearthctl or for one command");
+  help_cmd->add_option("COMMAND", help_topic, "e.g. get");
+
+  std::string completion_shell;
+  CLI::App* completion_cmd = app.add_subcommand(
+      "completion", "Print a shell completion script: source <(hearthctl completion bash)");
+  completion_cmd->add_option("SHELL", completion_shell, "bash | zsh")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh"}));
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // "hearthctl lst": no command matched, and the first stray word is what was typed.
+    const std::vector<std::string> extras = app.remaining();
+    if (e.get_exit_code() != 0 && app.get_subcommands().empty() && !extras.empty() &&
+        !extras[0].empty() && extras[0][0] != '-') {
+      return UnknownCommand(app, extras[0]);
+    }
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+
+  if (*help_cmd) {
+    if (help_topic.empty()) {
+      std::cout << app.help();
+      return kExitOk;
+    }
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      if (sub->get_name() == help_topic) {
+        std::cout << sub->help();
+        return kExitOk;
+      }
+    }
+    return UnknownCommand(app, help_topic);
+  }
+  if (*completion_cmd) {
+    std::cout << CompletionScript(app, completion_shell);
+    return kExitOk;
+  }
+
+  absl::StatusOr<ServerAddress> address = ParseServerAddress(conn.server);
+  if (!address.ok()) {
+    std::cerr << "hearthctl: " << address.status().message() << "\n";
+    return kExitUsage;
+  }
+  conn.server = address->target;
+  conn.tls = conn.tls || address->tls;
 
   auto channel = MakeChannel(conn);
   if (!channel.ok()) {

@@ -62,6 +62,31 @@ void PrettyJson(const JsonNode& n, int indent, std::string* out) {
   }
 }
 
+void CompactJson(const JsonNode& n, std::string* out) {
+  switch (n.kind) {
+    case Kind::kArray:
+      out->push_back('[');
+      for (size_t i = 0; i < n.items.size(); ++i) {
+        if (i > 0) out->push_back(',');
+        CompactJson(n.items[i], out);
+      }
+      out->push_back(']');
+      return;
+    case Kind::kObject:
+      out->push_back('{');
+      for (size_t i = 0; i < n.members.size(); ++i) {
+        if (i > 0) out->push_back(',');
+        out->append(JsonQuote(n.members[i].first)).push_back(':');
+        CompactJson(n.members[i].second, out);
+      }
+      out->push_back('}');
+      return;
+    default:
+      PrettyJson(n, 0, out);  // scalars print the same either way
+      return;
+  }
+}
+
 // ---- YAML ----
 
 bool YamlPlainSafe(std::string_view s) {
@@ -222,6 +247,12 @@ absl::Status TomlTable(const JsonNode& table, const std::string& path, std::stri
 }
 
 }  // namespace
+
+std::string ToCompactJson(const JsonNode& node) {
+  std::string out;
+  CompactJson(node, &out);
+  return out;
+}
 
 std::string ToPrettyJson(const JsonNode& node) {
   std::string out;

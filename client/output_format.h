@@ -10,6 +10,9 @@ namespace hearthctl {
 // Indented JSON (2 spaces), numbers exactly as received. Ends with a newline.
 std::string ToPrettyJson(const JsonNode& node);
 
+// JSON on one line with no spaces (for one-object-per-line output). No trailing newline.
+std::string ToCompactJson(const JsonNode& node);
+
 // Block-style YAML 1.2. Strings that could read as another type (true, 1.5, null, "") are
 // double-quoted. Ends with a newline.
 std::string ToYaml(const JsonNode& node);

@@ -4,6 +4,8 @@
 #include <thread>
 
 #include "client/commands.h"
+#include "client/json_tree.h"
+#include "client/output_format.h"
 #include "hearth/v1/config_service.grpc.pb.h"
 
 namespace hearthctl {
@@ -43,13 +45,35 @@ bool IsPermanent(grpc::StatusCode code) {
   }
 }
 
+// One line of `watch -o json`: the event's fields, and the document when the server sent one.
+std::string EventJson(const v1::WatchConfigsResponse& msg, const char* type) {
+  JsonNode line;
+  AddMember(&line, "type", JsonString(type));
+  if (msg.type() == v1::WATCH_EVENT_TYPE_PROGRESS) {
+    AddMember(&line, "global_revision", JsonUint(msg.global_revision()));
+    return ToCompactJson(line);
+  }
+  AddMember(&line, "revision", JsonUint(msg.revision()));
+  AddMember(&line, "name", JsonString(msg.name()));
+  if (!msg.etag().empty()) AddMember(&line, "etag", JsonString(msg.etag()));
+  if (!msg.errors().empty()) {
+    AddMember(&line, "errors", JsonStrings({msg.errors().begin(), msg.errors().end()}));
+  }
+  JsonNode document;
+  std::string error;
+  if (!msg.json().empty() && ParseJson(msg.json(), &document, &error)) {
+    AddMember(&line, "document", std::move(document));
+  }
+  return ToCompactJson(line);
+}
+
 }  // namespace
 
 // Prints one line per event, "REVISION TYPE NAME etag=ETAG", plus "REVISION SYNCED" when the
 // initial snapshot is complete and "REVISION RESET" when the server replaces the client's state.
 // Reconnects with exponential backoff and resumes from the last revision the server confirmed
 // (PROGRESS global_revision) and its instance id.
-int RunWatch(const ConnectionOptions& /*conn*/, std::shared_ptr<grpc::Channel> channel,
+int RunWatch(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
              const WatchArgs& args) {
   auto stub = v1::ConfigService::NewStub(channel);
   v1::WatchConfigsRequest request;
@@ -63,6 +87,8 @@ int RunWatch(const ConnectionOptions& /*conn*/, std::shared_ptr<grpc::Channel> c
     }
   }
   request.set_profile(args.profile);
+  const bool json = args.output == "json";
+  request.set_include_json(json);
 
   uint64_t resume = args.since;
   std::string instance;
@@ -79,23 +105,29 @@ int RunWatch(const ConnectionOptions& /*conn*/, std::shared_ptr<grpc::Channel> c
     while (!done && reader->Read(&msg)) {
       backoff = 0.5;
       if (msg.type() == v1::WATCH_EVENT_TYPE_PROGRESS) {
-        if (msg.reset() && !msg.snapshot_end()) {
-          std::cout << msg.global_revision() << " RESET" << std::endl;
-        } else if (msg.snapshot_end()) {
-          std::cout << msg.global_revision() << " SYNCED" << std::endl;
-          done = args.until_synced;
-        } else if (args.progress) {
-          std::cout << msg.global_revision() << " PROGRESS" << std::endl;
+        const char* what = msg.reset() && !msg.snapshot_end() ? "RESET"
+                           : msg.snapshot_end()               ? "SYNCED"
+                           : args.progress                    ? "PROGRESS"
+                                                              : nullptr;
+        if (what != nullptr && json) {
+          std::cout << EventJson(msg, what) << std::endl;
+        } else if (what != nullptr) {
+          std::cout << msg.global_revision() << " " << what << std::endl;
         }
+        done = msg.snapshot_end() && args.until_synced;
         resume = msg.global_revision();
         instance = msg.instance_id();
         continue;
       }
-      std::cout << msg.revision() << " " << TypeName(msg.type()) << " " << msg.name();
-      if (!msg.etag().empty()) std::cout << " etag=" << msg.etag();
-      std::cout << "\n";
-      for (const std::string& e : msg.errors()) std::cout << "  " << e << "\n";
-      std::cout.flush();
+      if (json) {
+        std::cout << EventJson(msg, TypeName(msg.type())) << std::endl;
+      } else {
+        std::cout << msg.revision() << " " << TypeName(msg.type()) << " " << msg.name();
+        if (!msg.etag().empty()) std::cout << " etag=" << msg.etag();
+        std::cout << "\n";
+        for (const std::string& e : msg.errors()) std::cout << "  " << e << "\n";
+        std::cout.flush();
+      }
       done = args.count > 0 && ++events >= args.count;
     }
     if (done) {
@@ -104,7 +136,7 @@ int RunWatch(const ConnectionOptions& /*conn*/, std::shared_ptr<grpc::Channel> c
       return kExitOk;
     }
     grpc::Status status = reader->Finish();
-    if (IsPermanent(status.error_code())) return ReportRpcError("watch", status);
+    if (IsPermanent(status.error_code())) return ReportRpcError(conn, "watch", status);
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
     const double wait = backoff * jitter(rng);
     std::cerr << "hearthctl: watch interrupted (" << StatusCodeName(status.error_code()) << ": "

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -133,7 +134,26 @@ class HearthctlTest : public testing_util::RpcFixture {
     Write("team/billing/00.yaml", "servers:\n  - name: x\n    port: 1\n");
   }
 
+  void TearDown() override {
+    if (!scratch_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(scratch_, ec);
+    }
+    RpcFixture::TearDown();
+  }
+
   std::string Server() const { return absl::StrCat("127.0.0.1:", server_->port()); }
+
+  // A path in a scratch directory outside the config root (candidate files, certificates).
+  std::string Path(const std::string& name) {
+    if (scratch_.empty()) {
+      std::string tmpl = ::testing::TempDir() + "/hearthctl_XXXXXX";
+      if (mkdtemp(tmpl.data()) != nullptr) scratch_ = tmpl;
+    }
+    return scratch_ + "/" + name;
+  }
+
+  std::string scratch_;
 
   struct Result {
     int code;
@@ -272,6 +292,171 @@ TEST_F(HearthctlTest, WatchPrintsEventsAndResumesAfterRestart) {
   kill(watch.pid(), SIGTERM);
   watch.Wait();
   EXPECT_THAT(watch.err(), HasSubstr("reconnecting"));
+}
+
+TEST_F(HearthctlTest, UnknownCommandsSuggestAndHelpNamesOneCommand) {
+  Child typo({"lst"});
+  EXPECT_EQ(typo.Wait(), 2);
+  EXPECT_THAT(typo.err(), HasSubstr("unknown command \"lst\" (did you mean \"list\"?)"));
+  Child help({"help", "get"});
+  EXPECT_EQ(help.Wait(), 0);
+  EXPECT_THAT(help.out(), HasSubstr("Usage: get [OPTIONS] NAME"));
+  Child help_typo({"help", "wacth"});
+  EXPECT_EQ(help_typo.Wait(), 2);
+  EXPECT_THAT(help_typo.err(), HasSubstr("did you mean \"watch\""));
+  Child version({"--version"});
+  EXPECT_EQ(version.Wait(), 0);
+  EXPECT_THAT(version.out(), StartsWith("hearthctl "));
+  Child bad_output({"list", "-o", "xml"});
+  EXPECT_EQ(bad_output.Wait(), 2);
+  EXPECT_THAT(bad_output.err(), HasSubstr("is not one of table, json, yaml, name"));
+}
+
+TEST_F(HearthctlTest, CompletionScriptsParseAndListTheCommands) {
+  for (const char* shell : {"bash", "zsh"}) {
+    Child script({"completion", shell});
+    ASSERT_EQ(script.Wait(), 0) << script.err();
+    EXPECT_THAT(script.out(), HasSubstr("complete -o default -F _hearthctl hearthctl"));
+    EXPECT_THAT(script.out(), HasSubstr("get list watch validate health help completion"));
+    EXPECT_THAT(script.out(), HasSubstr("--tls-ca"));
+  }
+  // bash itself accepts the script, and completing "hearthctl li" offers "list".
+  Child bash_script({"completion", "bash"});
+  ASSERT_EQ(bash_script.Wait(), 0);
+  const std::string path = Path("completion.bash");
+  {
+    std::ofstream f(path);
+    f << bash_script.out();
+  }
+  const std::string probe = absl::StrCat(
+      "source ", path,
+      "; COMP_WORDS=(hearthctl li); COMP_CWORD=1; _hearthctl; "
+      "echo \"${COMPREPLY[*]}\"; COMP_WORDS=(hearthctl get --pro); COMP_CWORD=2; _hearthctl; "
+      "echo \"${COMPREPLY[*]}\"");
+  FILE* out = popen(absl::StrCat("bash -c '", probe, "'").c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string got;
+  char buf[256];
+  while (fgets(buf, sizeof(buf), out) != nullptr) got += buf;
+  EXPECT_EQ(pclose(out), 0) << got;
+  EXPECT_EQ(got, "list\n--profile\n");
+}
+
+TEST_F(HearthctlTest, StructuredOutputOnEveryCommand) {
+  Start();
+  Result list = Run({"list", "-o", "json"});
+  EXPECT_EQ(list.code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("\"name\": \"payments\""));
+  EXPECT_THAT(list.out, HasSubstr("\"health\": \"OK\""));
+  Result names = Run({"list", "-o=name"});
+  EXPECT_EQ(names.out, "payments\nteam/billing\n");
+  Result yaml = Run({"list", "-o", "yaml"});
+  EXPECT_THAT(yaml.out, HasSubstr("configs:\n  - name: payments\n"));
+  Result health = Run({"health", "-o", "json"});
+  EXPECT_EQ(health.code, 0);
+  EXPECT_EQ(health.out, "{\n  \"service\": \"\",\n  \"status\": \"SERVING\"\n}\n");
+
+  const std::string candidate = Path("20-port.toml");
+  {
+    std::ofstream f(candidate);
+    f << "[db]\nport = 6000\n";
+  }
+  Result validate = Run({"validate", "payments", candidate, "-o", "json"});
+  EXPECT_EQ(validate.code, 0) << validate.err;
+  EXPECT_THAT(validate.out, HasSubstr("\"valid\": true"));
+  EXPECT_THAT(validate.out, HasSubstr("\"path\": \"db.port\""));
+  EXPECT_THAT(validate.out, HasSubstr("\"old\": 5432"));
+  EXPECT_THAT(validate.out, HasSubstr("\"new\": 6000"));
+
+  Result wide = Run({"get", "payments", "-p", "production", "-o", "wide"});
+  EXPECT_EQ(wide.code, 0);
+  EXPECT_THAT(wide.err,
+              HasSubstr("sources: payments/00-base.toml, payments/10-db.production.toml"));
+  EXPECT_THAT(wide.err,
+              HasSubstr(absl::StrCat(
+                  "etag: ", store().Get("payments")->version->Variant("production").etag)));
+
+  // watch -o json: one object per line, documents included.
+  Result watch = Run({"watch", "--until-synced", "-o", "json", "payments"});
+  EXPECT_EQ(watch.code, 0) << watch.err;
+  std::vector<std::string> lines = absl::StrSplit(watch.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << watch.out;
+  EXPECT_THAT(lines[0], StartsWith("{\"type\":\"SNAPSHOT\",\"revision\":"));
+  EXPECT_THAT(lines[0], HasSubstr(",\"name\":\"payments\","));
+  EXPECT_THAT(lines[0], HasSubstr("\"document\":{\"db\":{\"host\":\"a\",\"port\":5432,"));
+  EXPECT_THAT(lines[1], StartsWith("{\"type\":\"SYNCED\",\"global_revision\":"));
+}
+
+TEST_F(HearthctlTest, ServerAddressForms) {
+  Start();
+  Child http({"--server", absl::StrCat("http://127.0.0.1:", server_->port(), "/"), "health"});
+  EXPECT_EQ(http.Wait(), 0) << http.err();
+  Child bad({"--server", "127.0.0.1:99999", "health"});
+  EXPECT_EQ(bad.Wait(), 2);
+  EXPECT_THAT(bad.err(), HasSubstr("port out of range"));
+  Child refused({"--server", "127.0.0.1:1", "--timeout", "2", "health"});
+  EXPECT_EQ(refused.Wait(), 4);
+  EXPECT_THAT(refused.err(), HasSubstr("hint: nothing is listening at 127.0.0.1:1"));
+}
+
+TEST_F(HearthctlTest, TlsMismatchesAreExplained) {
+  const std::string dir = Path("tls");
+  std::filesystem::create_directories(dir);
+  const std::string script = absl::StrCat(
+      "(cd ", dir, " && ",
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key "
+      "-out ca.pem -days 2 -subj /CN=test-ca && ",
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key "
+      "-out server.csr -subj /CN=localhost && ",
+      "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.ext && ",
+      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem "
+      "-days 2 -extfile san.ext && ",
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout client.key "
+      "-out client.csr -subj /CN=client && ",
+      "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem "
+      "-days 2)",
+      " >/dev/null 2>&1");
+  ASSERT_EQ(std::system(script.c_str()), 0) << "openssl could not create test certs";
+  auto options = ServerOptions();
+  options.tls_cert = dir + "/server.pem";
+  options.tls_key = dir + "/server.key";
+  options.tls_client_ca = dir + "/ca.pem";
+  Start(EngineOptions(), options);
+  const std::string server = absl::StrCat("localhost:", server_->port());
+
+  Child plaintext({"--server", server, "--timeout", "3", "health"});
+  EXPECT_EQ(plaintext.Wait(), 4);
+  EXPECT_THAT(plaintext.err(), HasSubstr("hint: the server closed the connection: if it uses TLS"));
+  EXPECT_THAT(plaintext.err(), ::testing::Not(HasSubstr("ssl_transport_security")));
+
+  Child no_cert({"--server", server, "--tls-ca", dir + "/ca.pem", "--timeout", "3", "health"});
+  EXPECT_EQ(no_cert.Wait(), 4);
+  EXPECT_THAT(no_cert.err(), HasSubstr("may require a client certificate"));
+
+  // The same settings from the environment, as in a Kubernetes pod spec.
+  setenv("HEARTH_TLS_CA", (dir + "/ca.pem").c_str(), 1);
+  setenv("HEARTH_TLS_CERT", (dir + "/client.pem").c_str(), 1);
+  setenv("HEARTH_TLS_KEY", (dir + "/client.key").c_str(), 1);
+  Child from_env({"--server", server, "--timeout", "3", "health"});
+  const int env_code = from_env.Wait();
+  unsetenv("HEARTH_TLS_CA");
+  unsetenv("HEARTH_TLS_CERT");
+  unsetenv("HEARTH_TLS_KEY");
+  EXPECT_EQ(env_code, 0) << from_env.err();
+  EXPECT_EQ(from_env.out(), "SERVING\n");
+
+  Child wrong_ca({"--server", server, "--tls-ca", dir + "/client.pem", "--tls-cert",
+                  dir + "/client.pem", "--tls-key", dir + "/client.key", "--timeout", "3",
+                  "health"});
+  EXPECT_EQ(wrong_ca.Wait(), 4);
+  EXPECT_THAT(wrong_ca.err(), HasSubstr("not signed by --tls-ca"));
+}
+
+TEST_F(HearthctlTest, TlsClientToPlaintextServerIsExplained) {
+  Start();
+  Child tls({"--server", Server(), "--tls", "--timeout", "3", "health"});
+  EXPECT_EQ(tls.Wait(), 4);
+  EXPECT_THAT(tls.err(), HasSubstr("hint: the server does not speak TLS on this address"));
 }
 
 }  // namespace
