@@ -142,10 +142,13 @@ int RunList(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channe
             << "  " << std::setw(16) << "ETAG"
             << "  PROFILES\n";
   for (const auto& c : configs) {
-    std::cout << std::left << std::setw(static_cast<int>(width)) << c.name() << "  " << std::setw(9)
-              << c.revision() << "  " << std::setw(10) << HealthName(c.health()) << "  "
-              << std::setw(16) << c.etag().substr(0, 16) << "  " << absl::StrJoin(c.profiles(), ",")
-              << "\n";
+    std::ostringstream line;
+    line << std::left << std::setw(static_cast<int>(width)) << c.name() << "  " << std::setw(9)
+         << c.revision() << "  " << std::setw(10) << HealthName(c.health()) << "  "
+         << std::setw(16) << c.etag().substr(0, 16) << "  " << absl::StrJoin(c.profiles(), ",");
+    std::string text = line.str();
+    text.erase(text.find_last_not_of(' ') + 1);  // no trailing blanks when there are no profiles
+    std::cout << text << "\n";
     for (const std::string& e : c.errors()) std::cout << "    " << e << "\n";
   }
   return kExitOk;
