@@ -144,107 +144,12 @@ int RunList(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channe
   for (const auto& c : configs) {
     std::ostringstream line;
     line << std::left << std::setw(static_cast<int>(width)) << c.name() << "  " << std::setw(9)
-         << c.revision() << "  " << std::setw(10) << HealthName(c.health()) << "  "
-         << std::setw(16) << c.etag().substr(0, 16) << "  " << absl::StrJoin(c.profiles(), ",");
+         << c.revision() << "  " << std::setw(10) << HealthName(c.health()) << "  " << std::setw(16)
+         << c.etag().substr(0, 16) << "  " << absl::StrJoin(c.profiles(), ",");
     std::string text = line.str();
     text.erase(text.find_last_not_of(' ') + 1);  // no trailing blanks when there are no profiles
     std::cout << text << "\n";
     for (const std::string& e : c.errors()) std::cout << "    " << e << "\n";
-  }
-  return kExitOk;
-}
-
-int RunValidate(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
-                const ValidateArgs& args) {
-  v1::ValidateConfigRequest request;
-  request.set_name(args.name);
-  request.set_profile(args.profile);
-  request.set_replace_on_disk(args.replace);
-  for (const std::string& path : args.files) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream content;
-    if (in) content << in.rdbuf();
-    if (!in) {
-      std::cerr << "hearthctl: cannot read " << path << "\n";
-      return kExitUsage;
-    }
-    v1::CandidateFile* file = request.add_files();
-    const size_t slash = path.find_last_of('/');
-    file->set_file_name(slash == std::string::npos ? path : path.substr(slash + 1));
-    file->set_content(content.str());
-  }
-  auto stub = v1::ConfigService::NewStub(channel);
-  grpc::ClientContext context;
-  SetDeadline(conn, &context);
-  v1::ValidateConfigResponse response;
-  grpc::Status status = stub->ValidateConfig(&context, request, &response);
-  if (!status.ok()) return ReportRpcError(conn, "validate " + args.name, status);
-  if (args.output == "json" || args.output == "yaml") {
-    JsonNode doc;
-    AddMember(&doc, "name", JsonString(args.name));
-    AddMember(&doc, "valid", JsonBool(response.valid()));
-    AddMember(&doc, "errors", JsonStrings({response.errors().begin(), response.errors().end()}));
-    AddMember(&doc, "served_revision", JsonUint(response.served_revision()));
-    std::string ignored;  // a value the server rendered is always valid JSON
-    JsonNode diff;
-    diff.kind = JsonNode::Kind::kArray;
-    for (const v1::DiffEntry& d : response.diff()) {
-      JsonNode entry;
-      const char* op = d.op() == v1::DIFF_OP_ADDED     ? "added"
-                       : d.op() == v1::DIFF_OP_REMOVED ? "removed"
-                                                       : "changed";
-      AddMember(&entry, "op", JsonString(op));
-      AddMember(&entry, "path", JsonString(d.path()));
-      JsonNode value;
-      if (d.op() != v1::DIFF_OP_ADDED && ParseJson(d.old_json(), &value, &ignored)) {
-        AddMember(&entry, "old", std::move(value));
-      }
-      if (d.op() != v1::DIFF_OP_REMOVED && ParseJson(d.new_json(), &value, &ignored)) {
-        AddMember(&entry, "new", std::move(value));
-      }
-      diff.items.push_back(std::move(entry));
-    }
-    AddMember(&doc, "diff", std::move(diff));
-    AddMember(&doc, "diff_truncated", JsonBool(response.diff_truncated()));
-    JsonNode document;
-    if (response.valid() && ParseJson(response.json(), &document, &ignored)) {
-      AddMember(&doc, "document", std::move(document));
-    }
-    PrintStructured(doc, args.output);
-    return response.valid() ? kExitOk : kExitFailure;
-  }
-  if (!response.valid()) {
-    for (const std::string& e : response.errors()) std::cout << e << "\n";
-    std::cerr << args.name << ": invalid (" << response.errors_size() << " error"
-              << (response.errors_size() == 1 ? "" : "s") << ")\n";
-    return kExitFailure;
-  }
-  std::cout << args.name << ": valid, " << response.diff_size() << " change"
-            << (response.diff_size() == 1 ? "" : "s");
-  if (response.served_revision() > 0) {
-    std::cout << " against revision " << response.served_revision();
-  } else {
-    std::cout << " (nothing served yet)";
-  }
-  std::cout << "\n";
-  for (const v1::DiffEntry& d : response.diff()) {
-    const std::string path = d.path().empty() ? "(document)" : d.path();
-    switch (d.op()) {
-      case v1::DIFF_OP_ADDED:
-        std::cout << "+ " << path << " = " << d.new_json() << "\n";
-        break;
-      case v1::DIFF_OP_REMOVED:
-        std::cout << "- " << path << " = " << d.old_json() << "\n";
-        break;
-      default:
-        std::cout << "~ " << path << ": " << d.old_json() << " -> " << d.new_json() << "\n";
-    }
-  }
-  if (response.diff_truncated()) std::cout << "  ... (diff truncated)\n";
-  if (args.print_json) {
-    JsonNode doc;
-    std::string error;
-    if (ParseJson(response.json(), &doc, &error)) std::cout << ToPrettyJson(doc);
   }
   return kExitOk;
 }

@@ -45,6 +45,35 @@ struct ValidateArgs {
 int RunValidate(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
                 const ValidateArgs& args);
 
+// `diff NAME FILE...`: the dry run's diff only; 0 none, 1 differences, 2 invalid candidates.
+struct DiffArgs {
+  std::string name;
+  std::vector<std::string> files;
+  std::string profile;
+  bool replace = false;
+  std::string output = "text";  // text | json | yaml
+};
+int RunDiff(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+            const DiffArgs& args);
+
+// `check [PREFIX]`: every served config's state; exit 1 when any has errors (CI, probes).
+struct CheckArgs {
+  std::string prefix;
+  bool quiet = false;           // only the configs with errors, then the summary line
+  std::string output = "text";  // text | json | yaml
+};
+int RunCheck(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+             const CheckArgs& args);
+
+// `batch-get NAME...`: several configs in one BatchGetConfigs call.
+struct BatchGetArgs {
+  std::vector<std::string> names;
+  std::string profile;
+  std::string output = "table";  // table | json | yaml
+};
+int RunBatchGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+                const BatchGetArgs& args);
+
 struct HealthArgs {
   std::string service;          // "" = the server as a whole
   std::string output = "text";  // text | json | yaml

@@ -75,7 +75,7 @@ _hearthctl() {
     COMPREPLY=($(compgen -W "$commands" -- "$cur"))
   elif [[ $cmd == completion ]]; then
     COMPREPLY=($(compgen -W "bash zsh" -- "$cur"))
-  elif [[ $cmd =~ ^(get|watch|validate|status)$ && $prev != -* ]]; then
+  elif [[ $cmd =~ ^(get|watch|validate|diff|batch-get|status)$ && $prev != -* ]]; then
     COMPREPLY=($(compgen -W "$(hearthctl "${server[@]}" --timeout 2 list -o name 2>/dev/null)" \
       -- "$cur"))
   fi

@@ -141,6 +141,32 @@ int main(int argc, char** argv) {
   validate_cmd->add_flag("--json", validate.print_json, "Also print the resulting document");
   AddOutputOption(validate_cmd, &validate.output, {"text", "json", "yaml"});
 
+  DiffArgs diff;
+  CLI::App* diff_cmd = app.add_subcommand(
+      "diff", "Show what candidate files would change (exit 0: none, 1: changes, 2: invalid)");
+  diff_cmd->add_option("NAME", diff.name, "Config name")->required();
+  diff_cmd->add_option("FILE", diff.files, "Candidate files (their base names are used)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  diff_cmd->add_option("--profile,-p", diff.profile, "Profile variant to diff");
+  diff_cmd->add_flag("--replace", diff.replace,
+                     "Candidates replace the files on disk instead of layering over them");
+  AddOutputOption(diff_cmd, &diff.output, {"text", "json", "yaml"});
+
+  CheckArgs check;
+  CLI::App* check_cmd = app.add_subcommand(
+      "check", "Check every served config; exit 1 when any has errors (for CI and probes)");
+  check_cmd->add_option("PREFIX", check.prefix, "Only names starting with this");
+  check_cmd->add_flag("--quiet,-q", check.quiet, "Print only configs with errors");
+  AddOutputOption(check_cmd, &check.output, {"text", "json", "yaml"});
+
+  BatchGetArgs batch;
+  CLI::App* batch_cmd =
+      app.add_subcommand("batch-get", "Fetch several configs in one call, with per-name status");
+  batch_cmd->add_option("NAME", batch.names, "Config names")->required();
+  batch_cmd->add_option("--profile,-p", batch.profile, "Profile variant");
+  AddOutputOption(batch_cmd, &batch.output, {"table", "json", "yaml"});
+
   HealthArgs health;
   CLI::App* health_cmd =
       app.add_subcommand("health", "Check grpc.health.v1 status; exit 0 when SERVING");
@@ -206,6 +232,9 @@ int main(int argc, char** argv) {
   if (*list_cmd) return RunList(conn, *channel, list);
   if (*watch_cmd) return RunWatch(conn, *channel, watch);
   if (*validate_cmd) return RunValidate(conn, *channel, validate);
+  if (*diff_cmd) return RunDiff(conn, *channel, diff);
+  if (*check_cmd) return RunCheck(conn, *channel, check);
+  if (*batch_cmd) return RunBatchGet(conn, *channel, batch);
   if (*health_cmd) return RunHealth(conn, *channel, health);
   return kExitUsage;
 }

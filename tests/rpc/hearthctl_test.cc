@@ -317,7 +317,8 @@ TEST_F(HearthctlTest, CompletionScriptsParseAndListTheCommands) {
     Child script({"completion", shell});
     ASSERT_EQ(script.Wait(), 0) << script.err();
     EXPECT_THAT(script.out(), HasSubstr("complete -o default -F _hearthctl hearthctl"));
-    EXPECT_THAT(script.out(), HasSubstr("get list watch validate health help completion"));
+    EXPECT_THAT(script.out(),
+                HasSubstr("get list watch validate diff check batch-get health help completion"));
     EXPECT_THAT(script.out(), HasSubstr("--tls-ca"));
   }
   // bash itself accepts the script, and completing "hearthctl li" offers "list".
@@ -457,6 +458,70 @@ TEST_F(HearthctlTest, TlsClientToPlaintextServerIsExplained) {
   Child tls({"--server", Server(), "--tls", "--timeout", "3", "health"});
   EXPECT_EQ(tls.Wait(), 4);
   EXPECT_THAT(tls.err(), HasSubstr("hint: the server does not speak TLS on this address"));
+}
+
+TEST_F(HearthctlTest, DiffExitsLikeDiff) {
+  Start();
+  const std::string same = Path("00-base.toml");
+  const std::string changed = Path("20-port.toml");
+  const std::string invalid = Path("30-bad.toml");
+  {
+    std::ofstream(same) << "[db]\nhost = \"a\"\nport = 5432\nratio = 1.5\n";
+    std::ofstream(changed) << "[db]\nport = 6000\n";
+    std::ofstream(invalid) << "[db\n";
+  }
+  Result none = Run({"diff", "payments", same});
+  EXPECT_EQ(none.code, 0) << none.err;
+  EXPECT_EQ(none.out, "");
+  Result some = Run({"diff", "payments", changed});
+  EXPECT_EQ(some.code, 1) << some.err;
+  EXPECT_EQ(some.out, "~ db.port: 5432 -> 6000\n");
+  Result json = Run({"diff", "payments", changed, "-o", "json"});
+  EXPECT_EQ(json.code, 1);
+  EXPECT_THAT(json.out, HasSubstr("\"op\": \"changed\""));
+  Result bad = Run({"diff", "payments", invalid});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("payments/30-bad.toml:1:"));
+  EXPECT_THAT(bad.err, HasSubstr("the candidates are invalid (1 error)"));
+}
+
+TEST_F(HearthctlTest, CheckFailsWhenAnyConfigHasErrors) {
+  Start();
+  Result ok = Run({"check"});
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_EQ(ok.out, "ok     payments\nok     team/billing\n2 config(s), 2 ok, 0 with errors\n");
+  Write("payments/00-base.toml", "[db\n");
+  engine_->Rebuild("payments");
+  Result failing = Run({"check"});
+  EXPECT_EQ(failing.code, 1);
+  EXPECT_THAT(failing.out,
+              HasSubstr("error  payments (serving revision 1, the last good version)\n    "
+                        "payments/00-base.toml:1:"));
+  EXPECT_THAT(failing.out, HasSubstr("2 config(s), 1 ok, 1 with errors\n"));
+  Result quiet = Run({"check", "-q", "team/"});
+  EXPECT_EQ(quiet.code, 0);
+  EXPECT_EQ(quiet.out, "1 config(s), 1 ok, 0 with errors\n");
+  Result json = Run({"check", "-o", "json"});
+  EXPECT_EQ(json.code, 1);
+  EXPECT_THAT(json.out, HasSubstr("\"ok\": false"));
+}
+
+TEST_F(HearthctlTest, BatchGetNamesEachStatus) {
+  Start();
+  Result batch = Run({"batch-get", "payments", "nope", "-p", "production"});
+  EXPECT_EQ(batch.code, 3);
+  std::vector<std::string> lines = absl::StrSplit(batch.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u) << batch.out;
+  EXPECT_THAT(lines[0], StartsWith("NAME"));
+  EXPECT_THAT(lines[1], StartsWith("payments  "));
+  EXPECT_THAT(
+      lines[1],
+      HasSubstr(store().Get("payments")->version->Variant("production").etag.substr(0, 16)));
+  EXPECT_THAT(lines[2], HasSubstr("NOT_FOUND: "));
+  Result json = Run({"batch-get", "payments", "-o", "json"});
+  EXPECT_EQ(json.code, 0) << json.err;
+  EXPECT_THAT(json.out, HasSubstr("\"status\": \"OK\""));
+  EXPECT_THAT(json.out, HasSubstr("\"host\": \"a\""));
 }
 
 }  // namespace
