@@ -21,6 +21,8 @@ const TEST_ONLY = new Set([
   "etcd-client",
   "nghttp2-client",
   "prometheus",
+  "openssl",
+  "python3",
 ]);
 
 // Instructions with continuation lines joined and comments dropped: [{op, args, line}].
