@@ -1,10 +1,13 @@
 #include "server/app/logging.h"
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "grpc/support/log.h"
+#include "server/app/log_fields.h"
 #include "server/core/absl_compat.h"
 #include "spdlog/formatter.h"
 #include "spdlog/sinks/stdout_sinks.h"
@@ -13,12 +16,43 @@
 namespace hearth {
 namespace {
 
-// One JSON object per log line. spdlog has no structured fields; the thread id and, when the
-// call site passed one, the source location are the fields.
+// Level names as Prometheus, Kubernetes and most log pipelines spell them ("warn", not spdlog's
+// "warning"; "fatal" for critical).
 std::string_view LevelName(spdlog::level::level_enum level) {
-  spdlog::string_view_t name = spdlog::level::to_string_view(level);
-  return std::string_view(name.data(), name.size());
+  switch (level) {
+    case spdlog::level::trace:
+      return "trace";
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warn";
+    case spdlog::level::err:
+      return "error";
+    case spdlog::level::critical:
+      return "fatal";
+    default:
+      return "off";
+  }
 }
+
+// gRPC core's own diagnostics ("E1201 ... ssl_transport_security.cc] Handshake failed") go to
+// the same logger, so the JSON format stays one JSON object per line.
+void GrpcLogToSpdlog(gpr_log_func_args* args) {
+  const spdlog::level::level_enum level =
+      args->severity == GPR_LOG_SEVERITY_ERROR  ? spdlog::level::err
+      : args->severity == GPR_LOG_SEVERITY_INFO ? spdlog::level::info
+                                                : spdlog::level::debug;
+  const char* file = args->file != nullptr ? args->file : "";
+  const char* slash = std::strrchr(file, '/');
+  ScopedLogFields fields(
+      {{"component", "grpc"},
+       {"source", absl::StrCat(slash != nullptr ? slash + 1 : file, ":", args->line)}});
+  spdlog::log(level, "grpc: {}", args->message != nullptr ? args->message : "");
+}
+
+// One JSON object per log line: time, level, message, thread, then the ScopedLogFields in force.
 
 class JsonFormatter : public spdlog::formatter {
  public:
@@ -32,6 +66,15 @@ class JsonFormatter : public spdlog::formatter {
     if (!msg.source.empty()) {
       absl::StrAppend(&line, ",\"source\":\"", JsonEscape(msg.source.filename), ":",
                       msg.source.line, "\"");
+    }
+    for (const LogField& f : ScopedLogFields::Current()) {
+      if (f.value.empty()) continue;
+      absl::StrAppend(&line, ",\"", JsonEscape(f.key), "\":");
+      if (f.number) {
+        absl::StrAppend(&line, f.value);
+      } else {
+        absl::StrAppend(&line, "\"", JsonEscape(f.value), "\"");
+      }
     }
     line += "}\n";
     dest.append(line.data(), line.data() + line.size());
@@ -91,6 +134,12 @@ absl::Status ConfigureLogging(std::string_view level, std::string_view format) {
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::trace);  // one line per event, visible at once
   spdlog::set_default_logger(std::move(logger));
+  // gRPC filters by its own verbosity before calling the function: its INFO lines only when we
+  // log at debug, its DEBUG lines only at trace.
+  gpr_set_log_verbosity(lvl <= spdlog::level::trace   ? GPR_LOG_SEVERITY_DEBUG
+                        : lvl <= spdlog::level::debug ? GPR_LOG_SEVERITY_INFO
+                                                      : GPR_LOG_SEVERITY_ERROR);
+  gpr_set_log_function(GrpcLogToSpdlog);
   return absl::OkStatus();
 }
 
