@@ -38,6 +38,9 @@ class ConfigEngine {
     size_t failed = 0;     // rebuild failed (last-known-good kept)
     size_t removed = 0;    // configs whose directory vanished
     std::vector<std::string> root_errors;  // unreadable roots etc.
+    // Directories below a root that exist but cannot be listed ("team: cannot open: Permission
+    // denied", relative to the root); the configs in them keep their last-known-good.
+    std::vector<std::string> dir_errors;
   };
 
   explicit ConfigEngine(Options options, FileSystemPtr fs = nullptr);
