@@ -84,6 +84,9 @@ class ConfigEngine::Impl {
   Report Rebuild(std::string_view name);
   std::vector<std::string> ConfigsUnder(std::string_view dir) const;
   std::string NameForDirectory(std::string_view dir) const;
+  absl::Time last_progress() const {
+    return absl::FromUnixNanos(last_progress_ns_.load(std::memory_order_relaxed));
+  }
   absl::StatusOr<BuildResult> Validate(std::string_view name, std::vector<Candidate> candidates,
                                        bool replace_on_disk) const;
 
@@ -113,6 +116,7 @@ class ConfigEngine::Impl {
   ConfigStore* store_;
   std::vector<Root> roots_;  // Constant after construction.
   mutable absl::Mutex stripes_[kRebuildStripes];
+  std::atomic<int64_t> last_progress_ns_{absl::ToUnixNanos(absl::InfinitePast())};
 
   // Configs known from scans and rebuilds: name -> schema display name used ("" if none).
   mutable absl::Mutex known_mu_;
@@ -264,6 +268,7 @@ void ConfigEngine::Impl::BuildAndPublish(const FoundConfig& found, SchemaCache* 
                                          Report* report) {
   absl::MutexLock stripe(&StripeFor(found.name));
   BuildResult result = BuildFound(found, schemas, nullptr, false);
+  last_progress_ns_.store(absl::ToUnixNanos(absl::Now()), std::memory_order_relaxed);
   {
     absl::MutexLock lock(&known_mu_);
     known_[found.name] = result.version ? result.version->schema : std::string();
@@ -490,6 +495,7 @@ ConfigEngine::ConfigEngine(Options options, FileSystemPtr fs)
 ConfigEngine::~ConfigEngine() = default;
 
 ConfigEngine::Report ConfigEngine::ScanAll() { return impl_->ScanAll(); }
+absl::Time ConfigEngine::last_progress() const { return impl_->last_progress(); }
 ConfigEngine::Report ConfigEngine::Rebuild(std::string_view name) { return impl_->Rebuild(name); }
 std::vector<std::string> ConfigEngine::ConfigsUnder(std::string_view dir) const {
   return impl_->ConfigsUnder(dir);
