@@ -162,8 +162,9 @@ void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConf
           visited.push_back(id);
         }
         stack.push_back({std::move(path), JoinPath(cur.rel, e.name), cur.depth + 1});
-      } else if (ConfigBuilder::IsConfigFile(e.name) &&
-                 (e.kind == FileSystem::Kind::kFile || e.is_symlink)) {
+      } else if (ConfigBuilder::IsConfigFile(e.name)) {
+        // Not only regular files: a FIFO or a dangling link named like a config file is an
+        // error on its config (BuildFound), never a reason to drop the config.
         found.files.push_back(std::move(e));
       }
     }
@@ -190,8 +191,7 @@ std::optional<FoundConfig> ConfigEngine::Impl::Find(std::string_view name,
     }
     FoundConfig found;
     for (FileSystem::DirEntry& e : *entries) {
-      if (e.kind != FileSystem::Kind::kDirectory && ConfigBuilder::IsConfigFile(e.name) &&
-          (e.kind == FileSystem::Kind::kFile || e.is_symlink)) {
+      if (e.kind != FileSystem::Kind::kDirectory && ConfigBuilder::IsConfigFile(e.name)) {
         found.files.push_back(std::move(e));
       }
     }
@@ -219,9 +219,10 @@ BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache
       if (e.kind != FileSystem::Kind::kFile) {
         read_errors.push_back(FormatDiagnostic(
             display, 0, 0,
-            e.outside_root
-                ? "symlink resolves outside the root; refused (see --allow-external-symlinks)"
-                : "dangling symlink or not a file"));
+            e.outside_root ? "symlink resolves outside the root; refused (see "
+                             "--allow-external-symlinks)"
+            : e.is_symlink ? "dangling symlink or not a file"
+                           : "not a regular file"));
         continue;
       }
       // Resolved and opened beneath the root in one step (the listing above is only a hint: a
