@@ -177,7 +177,7 @@ void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConf
 }
 
 std::optional<FoundConfig> ConfigEngine::Impl::Find(std::string_view name,
-                                                   std::string* unreadable) const {
+                                                    std::string* unreadable) const {
   for (size_t r = roots_.size(); r-- > 0;) {
     std::string dir = JoinPath(roots_[r].given, name);
     absl::StatusOr<std::vector<FileSystem::DirEntry>> entries =
@@ -217,12 +217,12 @@ BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache
       std::string display = JoinPath(found.name, e.name);
       std::string path = JoinPath(found.dir, e.name);
       if (e.kind != FileSystem::Kind::kFile) {
-        read_errors.push_back(FormatDiagnostic(
-            display, 0, 0,
-            e.outside_root ? "symlink resolves outside the root; refused (see "
-                             "--allow-external-symlinks)"
-            : e.is_symlink ? "dangling symlink or not a file"
-                           : "not a regular file"));
+        read_errors.push_back(
+            FormatDiagnostic(display, 0, 0,
+                             e.outside_root ? "symlink resolves outside the root; refused (see "
+                                              "--allow-external-symlinks)"
+                             : e.is_symlink ? "dangling symlink or not a file"
+                                            : "not a regular file"));
         continue;
       }
       // Resolved and opened beneath the root in one step (the listing above is only a hint: a
@@ -327,7 +327,8 @@ ConfigEngine::Report ConfigEngine::Impl::ScanAll() {
     absl::MutexLock lock(&known_mu_);
     for (const auto& [name, schema] : known_) {
       if (found.count(name) > 0) continue;
-      if (const std::string* error = UnreadableFor(unreadable, name)) kept.emplace_back(name, error);
+      const std::string* error = UnreadableFor(unreadable, name);
+      if (error != nullptr) kept.emplace_back(name, error);
     }
   }
   for (const auto& e : store_->List()) {

@@ -87,7 +87,8 @@ absl::StatusOr<UniqueFd> Walk(int root_fd, std::string_view rel, int flags,
       char buf[PATH_MAX];
       ssize_t n = readlinkat(fd.get(), "", buf, sizeof(buf));
       if (n < 0) return ErrnoStatus(errno, "cannot read symlink");
-      if (n == 0 || static_cast<size_t>(n) >= sizeof(buf)) return ErrnoStatus(ENOENT, "cannot open");
+      if (n == 0 || static_cast<size_t>(n) >= sizeof(buf))
+        return ErrnoStatus(ENOENT, "cannot open");
       std::string_view target(buf, static_cast<size_t>(n));
       if (target[0] == '/') {
         if (root_real.empty()) root_real = RealPathOfFd(root_fd);

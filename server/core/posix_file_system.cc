@@ -54,9 +54,10 @@ class PosixFileSystem : public FileSystem {
       if (type == DT_UNKNOWN) {
         struct stat st;
         if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone
-        type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISDIR(st.st_mode) ? DT_DIR
-                                          : S_ISREG(st.st_mode)   ? DT_REG
-                                                                  : DT_UNKNOWN;
+        type = S_ISLNK(st.st_mode)   ? DT_LNK
+               : S_ISDIR(st.st_mode) ? DT_DIR
+               : S_ISREG(st.st_mode) ? DT_REG
+                                     : DT_UNKNOWN;
       }
       if (type == DT_REG) entry.kind = Kind::kFile;
       if (type == DT_DIR) entry.kind = Kind::kDirectory;

@@ -31,8 +31,8 @@ constexpr uint32_t kSubdirFlags = IN_ONLYDIR | IN_DONT_FOLLOW;
 // A root itself may be a symlink (a mounted volume, /etc/hearth -> ...).
 constexpr uint32_t kRootFlags = IN_ONLYDIR;
 // What the directory holding a symlinked root is watched for: the link replaced or removed.
-constexpr uint32_t kLinkMask = IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR |
-                               IN_DONT_FOLLOW | IN_MASK_ADD;
+constexpr uint32_t kLinkMask =
+    IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR | IN_DONT_FOLLOW | IN_MASK_ADD;
 // How deep ReportSymlinkedDirs follows a ConfigMap's projected directories.
 constexpr int kMaxSymlinkDepth = 8;
 // How deep a tree is watched (the engine's own walk stops at the same depth).
@@ -108,8 +108,8 @@ bool ListSubdirs(const std::string& dir, std::vector<std::pair<std::string, bool
     }
     if (type == DT_DIR) {
       names->emplace_back(name, false);
-    } else if (type == DT_LNK && fstatat(dirfd(d), e->d_name, &st, 0) == 0 &&
-               S_ISDIR(st.st_mode) && !IsKubeletLink(JoinPath(dir, name))) {
+    } else if (type == DT_LNK && fstatat(dirfd(d), e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode) &&
+               !IsKubeletLink(JoinPath(dir, name))) {
       names->emplace_back(name, true);
     }
   }
@@ -402,9 +402,9 @@ void InotifyWatcher::WatchTree(const std::string& dir, bool is_root,
   // already on the path (a loop) is not.
   struct Pending {
     std::string path;
-    bool follow;            // the path itself may be a symlink: watch its target
+    bool follow;  // the path itself may be a symlink: watch its target
     int depth;
-    std::vector<int> wds;   // of the directories above, against symlink loops
+    std::vector<int> wds;  // of the directories above, against symlink loops
   };
   std::vector<Pending> stack;
   stack.push_back({dir, is_root || IsSymlink(dir), 0, {}});

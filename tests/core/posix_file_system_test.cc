@@ -43,9 +43,9 @@ class PosixFileSystemTest : public ::testing::TestWithParam<bool> {
 TEST_P(PosixFileSystemTest, ReadsPlainFilesAndInsideSymlinks) {
   root_.Write("a/x.toml", "x = 1\n");
   root_.Write("shared/y.toml", "y = 2\n");
-  Link("../shared/y.toml", "a/y.toml");                   // relative, through ".."
-  Link(root_.Path("shared/y.toml"), "a/abs.toml");        // absolute, but inside the root
-  Link("y.toml", "a/chain.toml");                         // a chain of links
+  Link("../shared/y.toml", "a/y.toml");             // relative, through ".."
+  Link(root_.Path("shared/y.toml"), "a/abs.toml");  // absolute, but inside the root
+  Link("y.toml", "a/chain.toml");                   // a chain of links
   EXPECT_EQ(*Read("a/x.toml"), "x = 1\n");
   EXPECT_EQ(*Read("a/y.toml"), "y = 2\n");
   EXPECT_EQ(*Read("a/abs.toml"), "y = 2\n");
@@ -60,8 +60,8 @@ TEST_P(PosixFileSystemTest, KubernetesConfigMapLayoutWorks) {
   Link("..data/sub", "app/sub");
   EXPECT_EQ(*Read("app/app.yaml"), "v: 1\n");
   EXPECT_EQ(*Read("app/sub/b.yaml"), "b: 1\n");
-  absl::StatusOr<std::vector<FileSystem::DirEntry>> entries = fs_->ListDir(root_.path(), "app",
-                                                                           false);
+  absl::StatusOr<std::vector<FileSystem::DirEntry>> entries =
+      fs_->ListDir(root_.path(), "app", false);
   ASSERT_TRUE(entries.ok()) << entries.status();
   bool saw_sub = false;
   for (const auto& e : *entries) {
@@ -81,8 +81,7 @@ TEST_P(PosixFileSystemTest, SymlinksLeadingOutsideAreRefusedWithoutLeakingBytes)
   outside_.Write("secret", "TOPSECRET\n");
   root_.MakeDirs("a");
   Link(outside_.Path("secret"), "a/abs.toml");
-  Link("../../" + outside_.path().substr(outside_.path().rfind('/') + 1) + "/secret",
-       "a/rel.toml");
+  Link("../../" + outside_.path().substr(outside_.path().rfind('/') + 1) + "/secret", "a/rel.toml");
   Link("/proc/self/environ", "a/_schema.json");
   Link(outside_.path(), "a/dir");
   for (const char* rel : {"a/abs.toml", "a/rel.toml", "a/_schema.json", "a/dir/secret"}) {
@@ -94,8 +93,8 @@ TEST_P(PosixFileSystemTest, SymlinksLeadingOutsideAreRefusedWithoutLeakingBytes)
     EXPECT_THAT(std::string(got.status().message()), Not(HasSubstr(outside_.path())));
   }
   EXPECT_TRUE(absl::IsFailedPrecondition(Read("a/abs.toml").status()));
-  absl::StatusOr<std::vector<FileSystem::DirEntry>> entries = fs_->ListDir(root_.path(), "a",
-                                                                           false);
+  absl::StatusOr<std::vector<FileSystem::DirEntry>> entries =
+      fs_->ListDir(root_.path(), "a", false);
   ASSERT_TRUE(entries.ok());
   for (const auto& e : *entries) {
     EXPECT_EQ(e.kind, FileSystem::Kind::kOther) << e.name;
@@ -130,8 +129,7 @@ TEST_P(PosixFileSystemTest, GoneIsNotFoundAndUnreadableIsNot) {
   EXPECT_TRUE(absl::IsInvalidArgument(Read("a").status()));
   EXPECT_TRUE(absl::IsNotFound(fs_->ListDir(root_.path() + "/nope", "", false).status()));
   // The message names no path: the caller prefixes the name relative to the root.
-  EXPECT_THAT(std::string(Read("a/missing.toml").status().message()),
-              Not(HasSubstr(root_.path())));
+  EXPECT_THAT(std::string(Read("a/missing.toml").status().message()), Not(HasSubstr(root_.path())));
 }
 
 TEST_P(PosixFileSystemTest, DotDotCannotClimbAboveTheRoot) {
@@ -158,8 +156,8 @@ TEST_P(PosixFileSystemTest, RootSymlinkIsFollowedAfterItIsRepointed) {
   base.Write("v2/a/x.toml", "v = 2\n");
   ASSERT_EQ(symlink("v1", base.Path("root").c_str()), 0);
   auto read = [&] {
-    absl::StatusOr<FileSystem::FileData> d = fs_->ReadFile(base.Path("root"), "a/x.toml", 100,
-                                                           false);
+    absl::StatusOr<FileSystem::FileData> d =
+        fs_->ReadFile(base.Path("root"), "a/x.toml", 100, false);
     return d.ok() ? d->content : d.status().ToString();
   };
   EXPECT_EQ(read(), "v = 1\n");
@@ -187,7 +185,8 @@ TEST_P(PosixFileSystemTest, SymlinkFlipRaceNeverReadsOutside) {
     const std::string out = outside_.Path("secret");
     for (int i = 0; !stop.load(); ++i) {
       unlink(tmp.c_str());
-      if (symlink(i % 2 ? out.c_str() : "inside", tmp.c_str()) == 0) rename(tmp.c_str(), dst.c_str());
+      if (symlink(i % 2 ? out.c_str() : "inside", tmp.c_str()) == 0)
+        rename(tmp.c_str(), dst.c_str());
     }
   });
   int inside = 0;

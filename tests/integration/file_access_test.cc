@@ -44,8 +44,9 @@ class Hearthd {
     if (unprivileged) {
       argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
     }
-    argv.insert(argv.end(), {kHearthd, "serve", "--grpc-listen", "unix://" + socket_,
-                             "--metrics-listen", "", "--debounce", "2ms", "--shutdown-grace", "1s"});
+    argv.insert(argv.end(),
+                {kHearthd, "serve", "--grpc-listen", "unix://" + socket_, "--metrics-listen", "",
+                 "--debounce", "2ms", "--shutdown-grace", "1s"});
     for (const std::string& root : roots) argv.insert(argv.end(), {"--root", root});
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<Subprocess>(argv, state.Path("hearthd.out"), log_);
@@ -58,8 +59,7 @@ class Hearthd {
   v1::ConfigService::Stub* stub() { return stub_.get(); }
 
   bool Healthy() {
-    return RunCommand({kHearthctl, "--server", "unix://" + socket_, "health"}, 10s).exit_code ==
-           0;
+    return RunCommand({kHearthctl, "--server", "unix://" + socket_, "health"}, 10s).exit_code == 0;
   }
   bool WaitHealth(bool healthy, absl::Duration timeout = absl::Seconds(30)) {
     const absl::Time deadline = absl::Now() + timeout;

@@ -284,7 +284,8 @@ class HangingFileSystem : public FileSystem {
     {
       absl::MutexLock lock(&mu_);
       ++hanging_;
-      mu_.Await(absl::Condition(+[](bool* b) { return !*b; }, &blocked_));
+      mu_.Await(absl::Condition(
+          +[](bool* b) { return !*b; }, &blocked_));
       --hanging_;
     }
     return real_->ReadFile(root, rel, max_bytes, allow_external);
