@@ -183,7 +183,13 @@ std::optional<FoundConfig> ConfigEngine::Impl::Find(std::string_view name,
     absl::StatusOr<std::vector<FileSystem::DirEntry>> entries =
         fs_->ListDir(roots_[r].given, name, options_.allow_external_symlinks);
     if (!entries.ok()) {
-      if (IsAbsent(entries.status())) continue;
+      if (IsAbsent(entries.status()) && fs_->RealPath(roots_[r].given).ok()) continue;
+      if (IsAbsent(entries.status())) {
+        // The root itself is gone (a missing mount, a dangling root symlink): as in ScanAll,
+        // its configs keep their last-known-good rather than vanish with it.
+        *unreadable = absl::StrCat("root ", roots_[r].given, " is missing");
+        return std::nullopt;
+      }
       // There (perhaps), but unreadable: this root may hold the config, so no earlier root's
       // version may stand in for it, and it must not be deleted either.
       *unreadable = FormatDiagnostic(name, 0, 0, Sv(entries.status().message()));

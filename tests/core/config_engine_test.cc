@@ -343,5 +343,19 @@ TEST(ConfigEngineTest, SymlinkedConfigDirectoryIsFoundAndRepointed) {
   EXPECT_EQ(Json(engine, "rel"), R"({"v":2})");
 }
 
+TEST(ConfigEngineTest, RebuildAfterTheRootVanishedKeepsTheLastKnownGood) {
+  TempDir parent;
+  parent.Write("root/a/x.json", R"({"a":1})");
+  ConfigEngine engine(OptionsFor({parent.Path("root")}));
+  engine.ScanAll();
+  parent.Remove("root");
+  EXPECT_EQ(engine.Rebuild("a").removed, 0u);
+  EXPECT_EQ(Json(engine, "a"), R"({"a":1})");
+  EXPECT_THAT(engine.store().Get("a")->errors[0], HasSubstr("is missing"));
+  parent.Write("root/a/x.json", R"({"a":2})");
+  engine.Rebuild("a");
+  EXPECT_EQ(Json(engine, "a"), R"({"a":2})");
+}
+
 }  // namespace
 }  // namespace hearth
