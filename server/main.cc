@@ -103,6 +103,7 @@ struct ServeFlags {
   std::string poll_interval = "0s";
   std::string progress_interval = "10s";
   std::string shutdown_grace = "5s";
+  std::string reload_stall_threshold = "10s";
   std::string log_level = "info";
   std::string log_format = "text";
 };
@@ -201,6 +202,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(kDuration);
   serve_cmd
+      ->add_option("--reload-stall-threshold", serve_flags.reload_stall_threshold,
+                   "Readiness turns NOT_SERVING when reload work waits this long with no "
+                   "progress (a stuck read or build); 0s: never")
+      ->capture_default_str()
+      ->check(kDuration);
+  serve_cmd
       ->add_option("--shutdown-grace", serve_flags.shutdown_grace,
                    "Time in-flight calls get to finish after SIGTERM")
       ->capture_default_str()
@@ -246,6 +253,7 @@ int main(int argc, char** argv) {
     serve.reload.poll_interval = ToDuration(serve_flags.poll_interval);
     serve.grpc.progress_interval = ToDuration(serve_flags.progress_interval);
     serve.shutdown_grace = ToDuration(serve_flags.shutdown_grace);
+    serve.reload.stall_threshold = ToDuration(serve_flags.reload_stall_threshold);
     if (absl::Status s = hearth::ConfigureLogging(serve_flags.log_level, serve_flags.log_format);
         !s.ok()) {
       std::cerr << "hearthd: " << s.message() << "\n";

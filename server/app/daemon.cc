@@ -76,6 +76,11 @@ std::string NotReadyReason(const ConfigEngine& engine, const ReloadCoordinator& 
     closedir(dir);
   }
   ReloadCoordinator::Stats s = coordinator.stats();
+  if (s.stalled) {
+    return absl::StrCat("the reload pipeline is stalled: work has been waiting for ",
+                        absl::FormatDuration(absl::Trunc(s.stalled_for, absl::Milliseconds(1))),
+                        " with no progress (a read or a build is stuck)");
+  }
   if (s.watching && !s.degraded) return "";
   absl::Duration max_age = std::max(3 * degraded_poll_interval, absl::Seconds(30));
   absl::Duration age = absl::Now() - std::max(s.last_full_scan, initial_scan);

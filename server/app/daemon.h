@@ -26,8 +26,9 @@ struct DaemonOptions {
   ReloadCoordinator::Options reload;
   std::string metrics_listen = "127.0.0.1:7071";  // empty: no metrics endpoint
   absl::Duration shutdown_grace = absl::Seconds(5);
-  // How often readiness is re-evaluated: every root is a readable directory, and the file
-  // watcher works (or, while it is degraded, its polling fallback rescanned recently). Changes
+  // How often readiness is re-evaluated: every root is a readable directory, the reload worker
+  // is not stalled (reload.stall_threshold), and the file watcher works (or, while it is
+  // degraded, its polling fallback rescanned recently). Changes
   // are logged with the age of the last file event and of the last full scan.
   absl::Duration health_interval = absl::Seconds(1);
 };

@@ -130,6 +130,9 @@ std::vector<MetricFamily> MetricsSampler::Collect() const {
     AddSample(&rescans, s.rescans_watch_failure, {{"reason", "watch_failure"}});
     out.push_back(std::move(rescans));
     out.push_back(Single("hearth_watcher_degraded", s.degraded || !s.watching ? 1 : 0));
+    out.push_back(
+        Single("hearth_reload_last_progress_timestamp_seconds", UnixSeconds(s.last_progress)));
+    out.push_back(Single("hearth_reload_stalled", s.stalled ? 1 : 0));
   }
   if (const rpc::GrpcServer* grpc = sources_.grpc) {
     rpc::WatchHub::Stats w = grpc->watch_stats();

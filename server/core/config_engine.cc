@@ -27,8 +27,28 @@ struct FoundConfig {
   size_t root = 0;
   std::string dir;                          // absolute
   std::vector<FileSystem::DirEntry> files;  // config files in it
-  bool via_symlink = false;                 // reached through a symlinked directory
 };
+
+// Directories below a root that exist but could not be listed (EACCES, EIO, ...): relative name
+// -> error. Their configs keep their last-known-good instead of being deleted.
+using UnreadableDirs = std::map<std::string, std::string, std::less<>>;
+
+// The unreadable directory that holds config `name` (itself or an ancestor), or null.
+const std::string* UnreadableFor(const UnreadableDirs& unreadable, std::string_view name) {
+  for (const auto& [dir, error] : unreadable) {
+    if (name == dir || (name.size() > dir.size() && name.substr(0, dir.size()) == dir &&
+                        name[dir.size()] == '/')) {
+      return &error;
+    }
+  }
+  return nullptr;
+}
+
+// Gone for good (ENOENT / ENOTDIR), or refused as outside the root: the config is not there.
+// Anything else (EACCES, EIO, ...) means it may well be there, only unreadable now.
+bool IsAbsent(const absl::Status& status) {
+  return absl::IsNotFound(status) || absl::IsFailedPrecondition(status);
+}
 
 std::string JoinPath(std::string_view a, std::string_view b) {
   if (a.empty()) return std::string(b);
@@ -50,29 +70,36 @@ class ConfigEngine::Impl {
     for (const std::string& root : options_.roots) {
       std::string r = root;
       while (r.size() > 1 && r.back() == '/') r.pop_back();
-      absl::StatusOr<std::string> real = fs_->RealPath(r);
-      roots_.push_back({r, real.ok() ? *real : r});
+      roots_.push_back({r});
     }
   }
 
+  // Only the path a root was named by is kept: every access opens it afresh (a root that is a
+  // symlink swapped to a new tree is followed), and its real path is resolved when needed.
   struct Root {
     std::string given;  // as passed (trailing '/' removed)
-    std::string real;   // realpath at start-up (or `given` when it did not resolve)
   };
 
   Report ScanAll();
   Report Rebuild(std::string_view name);
   std::vector<std::string> ConfigsUnder(std::string_view dir) const;
   std::string NameForDirectory(std::string_view dir) const;
+  absl::Time last_progress() const {
+    return absl::FromUnixNanos(last_progress_ns_.load(std::memory_order_relaxed));
+  }
   absl::StatusOr<BuildResult> Validate(std::string_view name, std::vector<Candidate> candidates,
                                        bool replace_on_disk) const;
 
  private:
-  // Walks `root_index` collecting configs into `out`; problems into `errors`.
+  // Walks `root_index` collecting configs into `out`; a root that cannot be listed into
+  // `errors`, directories below it that cannot be listed into `unreadable`.
   void Walk(size_t root_index, std::map<std::string, FoundConfig>* out,
-            std::vector<std::string>* errors) const;
-  // Looks for the config directory `name` in the roots, last root first.
-  std::optional<FoundConfig> Find(std::string_view name) const;
+            std::vector<std::string>* errors, UnreadableDirs* unreadable) const;
+  // Looks for the config directory `name` in the roots, last root first. When a root holds the
+  // directory but it cannot be listed, returns nullopt with the error in *unreadable.
+  std::optional<FoundConfig> Find(std::string_view name, std::string* unreadable) const;
+  // A known config whose directory is unreadable: keeps its last-known-good, with `error`.
+  void KeepUnreadable(std::string_view name, const std::string& error, Report* report);
   // Reads the files of `found` and builds it (not published).
   BuildResult BuildFound(const FoundConfig& found, SchemaCache* schemas,
                          const std::vector<Candidate>* candidates, bool replace) const;
@@ -89,6 +116,7 @@ class ConfigEngine::Impl {
   ConfigStore* store_;
   std::vector<Root> roots_;  // Constant after construction.
   mutable absl::Mutex stripes_[kRebuildStripes];
+  std::atomic<int64_t> last_progress_ns_{absl::ToUnixNanos(absl::InfinitePast())};
 
   // Configs known from scans and rebuilds: name -> schema display name used ("" if none).
   mutable absl::Mutex known_mu_;
@@ -96,22 +124,27 @@ class ConfigEngine::Impl {
 };
 
 void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConfig>* out,
-                              std::vector<std::string>* errors) const {
+                              std::vector<std::string>* errors, UnreadableDirs* unreadable) const {
   const Root& root = roots_[root_index];
   struct Pending {
     std::string dir;
     std::string rel;
-    bool via_symlink;
     int depth;
   };
-  std::vector<Pending> stack{{root.given, "", false, 0}};
-  std::vector<std::string> visited_real;  // symlinked directories followed, against loops
+  std::vector<Pending> stack{{root.given, "", 0}};
+  // Symlinked directories followed (device, inode), against loops.
+  std::vector<std::pair<uint64_t, uint64_t>> visited;
   while (!stack.empty()) {
     Pending cur = std::move(stack.back());
     stack.pop_back();
-    absl::StatusOr<std::vector<FileSystem::DirEntry>> entries = fs_->ListDir(cur.dir);
+    absl::StatusOr<std::vector<FileSystem::DirEntry>> entries =
+        fs_->ListDir(root.given, cur.rel, options_.allow_external_symlinks);
     if (!entries.ok()) {
-      errors->push_back(std::string(entries.status().message()));
+      if (cur.rel.empty()) {
+        errors->push_back(absl::StrCat("root ", root.given, ": ", entries.status().message()));
+      } else if (!IsAbsent(entries.status())) {
+        (*unreadable)[cur.rel] = FormatDiagnostic(cur.rel, 0, 0, Sv(entries.status().message()));
+      }  // else: vanished since its parent was listed
       continue;
     }
     FoundConfig found;
@@ -122,18 +155,16 @@ void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConf
         if (cur.depth >= 32) continue;
         std::string path = JoinPath(cur.dir, e.name);
         if (e.is_symlink) {
-          absl::StatusOr<std::string> real = fs_->RealPath(path);
-          if (!real.ok()) continue;
-          if (!options_.allow_external_symlinks && !IsInside(*real, root.real)) continue;
-          if (std::find(visited_real.begin(), visited_real.end(), *real) != visited_real.end()) {
-            continue;
-          }
-          visited_real.push_back(*real);
+          // ListDir resolved it beneath the root (kDirectory only if it stays inside, unless
+          // --allow-external-symlinks).
+          const std::pair<uint64_t, uint64_t> id{e.dev, e.ino};
+          if (std::find(visited.begin(), visited.end(), id) != visited.end()) continue;
+          visited.push_back(id);
         }
-        stack.push_back({std::move(path), JoinPath(cur.rel, e.name),
-                         cur.via_symlink || e.is_symlink, cur.depth + 1});
-      } else if (ConfigBuilder::IsConfigFile(e.name) &&
-                 (e.kind == FileSystem::Kind::kFile || e.is_symlink)) {
+        stack.push_back({std::move(path), JoinPath(cur.rel, e.name), cur.depth + 1});
+      } else if (ConfigBuilder::IsConfigFile(e.name)) {
+        // Not only regular files: a FIFO or a dangling link named like a config file is an
+        // error on its config (BuildFound), never a reason to drop the config.
         found.files.push_back(std::move(e));
       }
     }
@@ -141,30 +172,38 @@ void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConf
     found.name = cur.rel;
     found.root = root_index;
     found.dir = cur.dir;
-    found.via_symlink = cur.via_symlink;
     (*out)[found.name] = std::move(found);
   }
 }
 
-std::optional<FoundConfig> ConfigEngine::Impl::Find(std::string_view name) const {
+std::optional<FoundConfig> ConfigEngine::Impl::Find(std::string_view name,
+                                                    std::string* unreadable) const {
   for (size_t r = roots_.size(); r-- > 0;) {
     std::string dir = JoinPath(roots_[r].given, name);
-    absl::StatusOr<std::vector<FileSystem::DirEntry>> entries = fs_->ListDir(dir);
-    if (!entries.ok()) continue;
+    absl::StatusOr<std::vector<FileSystem::DirEntry>> entries =
+        fs_->ListDir(roots_[r].given, name, options_.allow_external_symlinks);
+    if (!entries.ok()) {
+      if (IsAbsent(entries.status()) && fs_->RealPath(roots_[r].given).ok()) continue;
+      if (IsAbsent(entries.status())) {
+        // The root itself is gone (a missing mount, a dangling root symlink): as in ScanAll,
+        // its configs keep their last-known-good rather than vanish with it.
+        *unreadable = absl::StrCat("root ", roots_[r].given, " is missing");
+        return std::nullopt;
+      }
+      // There (perhaps), but unreadable: this root may hold the config, so no earlier root's
+      // version may stand in for it, and it must not be deleted either.
+      *unreadable = FormatDiagnostic(name, 0, 0, Sv(entries.status().message()));
+      return std::nullopt;
+    }
     FoundConfig found;
     for (FileSystem::DirEntry& e : *entries) {
-      if (e.kind != FileSystem::Kind::kDirectory && ConfigBuilder::IsConfigFile(e.name) &&
-          (e.kind == FileSystem::Kind::kFile || e.is_symlink)) {
+      if (e.kind != FileSystem::Kind::kDirectory && ConfigBuilder::IsConfigFile(e.name)) {
         found.files.push_back(std::move(e));
       }
     }
     if (found.files.empty()) continue;
     found.name = std::string(name);
     found.root = r;
-    // Reached through a symlinked directory? Then every file needs the outside-the-root check,
-    // else only the symlinked files do (one realpath here instead of one per file).
-    absl::StatusOr<std::string> real_dir = fs_->RealPath(dir);
-    found.via_symlink = !real_dir.ok() || *real_dir != JoinPath(roots_[r].real, name);
     found.dir = std::move(dir);
     return found;
   }
@@ -184,21 +223,18 @@ BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache
       std::string display = JoinPath(found.name, e.name);
       std::string path = JoinPath(found.dir, e.name);
       if (e.kind != FileSystem::Kind::kFile) {
-        read_errors.push_back(FormatDiagnostic(display, 0, 0, "dangling symlink or not a file"));
+        read_errors.push_back(
+            FormatDiagnostic(display, 0, 0,
+                             e.outside_root ? "symlink resolves outside the root; refused (see "
+                                              "--allow-external-symlinks)"
+                             : e.is_symlink ? "dangling symlink or not a file"
+                                            : "not a regular file"));
         continue;
       }
-      if ((e.is_symlink || found.via_symlink) && !options_.allow_external_symlinks) {
-        absl::StatusOr<std::string> real = fs_->RealPath(path);
-        if (!real.ok() || !IsInside(*real, root.real)) {
-          read_errors.push_back(FormatDiagnostic(
-              display, 0, 0,
-              absl::StrCat("symlink resolves outside the root (",
-                           real.ok() ? *real : std::string(real.status().message()),
-                           "); refused (see --allow-external-symlinks)")));
-          continue;
-        }
-      }
-      absl::StatusOr<FileSystem::FileData> data = fs_->ReadFile(path, options_.max_file_bytes);
+      // Resolved and opened beneath the root in one step (the listing above is only a hint: a
+      // symlink or a FIFO swapped in since is refused here).
+      absl::StatusOr<FileSystem::FileData> data = fs_->ReadFile(
+          root.given, display, options_.max_file_bytes, options_.allow_external_symlinks);
       if (!data.ok()) {
         read_errors.push_back(FormatDiagnostic(display, 0, 0, Sv(data.status().message())));
         continue;
@@ -239,6 +275,7 @@ void ConfigEngine::Impl::BuildAndPublish(const FoundConfig& found, SchemaCache* 
                                          Report* report) {
   absl::MutexLock stripe(&StripeFor(found.name));
   BuildResult result = BuildFound(found, schemas, nullptr, false);
+  last_progress_ns_.store(absl::ToUnixNanos(absl::Now()), std::memory_order_relaxed);
   {
     absl::MutexLock lock(&known_mu_);
     known_[found.name] = result.version ? result.version->schema : std::string();
@@ -258,13 +295,15 @@ void ConfigEngine::Impl::BuildAndPublish(const FoundConfig& found, SchemaCache* 
 ConfigEngine::Report ConfigEngine::Impl::ScanAll() {
   Report report;
   std::map<std::string, FoundConfig> found;
-  for (size_t r = 0; r < roots_.size(); ++r) Walk(r, &found, &report.root_errors);
+  UnreadableDirs unreadable;
+  for (size_t r = 0; r < roots_.size(); ++r) Walk(r, &found, &report.root_errors, &unreadable);
+  for (const auto& [dir, error] : unreadable) report.dir_errors.push_back(error);
   std::vector<const FoundConfig*> work;
   work.reserve(found.size());
   for (const auto& [name, f] : found) work.push_back(&f);
   report.configs = work.size();
 
-  SchemaCache schemas(fs_.get(), options_.max_file_bytes);
+  SchemaCache schemas(fs_.get(), options_.max_file_bytes, options_.allow_external_symlinks);
   int threads = options_.load_threads > 0 ? options_.load_threads
                                           : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::clamp(threads, 1, 64);
@@ -287,12 +326,33 @@ ConfigEngine::Report ConfigEngine::Impl::ScanAll() {
   }
 
   // Configs that vanished. A root that could not be read at all keeps its configs (serving the
-  // last-known-good beats serving nothing); the root error is reported instead.
+  // last-known-good beats serving nothing); the root error is reported instead. So does a config
+  // below a directory that exists but cannot be listed, with an error naming that directory.
+  std::vector<std::pair<std::string, const std::string*>> kept;
+  {
+    absl::MutexLock lock(&known_mu_);
+    for (const auto& [name, schema] : known_) {
+      if (found.count(name) > 0) continue;
+      const std::string* error = UnreadableFor(unreadable, name);
+      if (error != nullptr) kept.emplace_back(name, error);
+    }
+  }
+  for (const auto& e : store_->List()) {
+    if (found.count(e->name) > 0) continue;
+    const std::string* error = UnreadableFor(unreadable, e->name);
+    if (error != nullptr && std::find_if(kept.begin(), kept.end(), [&](const auto& k) {
+                              return k.first == e->name;
+                            }) == kept.end()) {
+      kept.emplace_back(e->name, error);
+    }
+  }
+  for (const auto& [name, error] : kept) KeepUnreadable(name, *error, &report);
   std::vector<std::string> gone;
   {
     absl::MutexLock lock(&known_mu_);
     for (auto it = known_.begin(); it != known_.end();) {
-      if (found.count(it->first) == 0 && report.root_errors.empty()) {
+      if (found.count(it->first) == 0 && report.root_errors.empty() &&
+          UnreadableFor(unreadable, it->first) == nullptr) {
         gone.push_back(it->first);
         it = known_.erase(it);
       } else {
@@ -302,6 +362,7 @@ ConfigEngine::Report ConfigEngine::Impl::ScanAll() {
   }
   for (const auto& e : store_->List()) {
     if (found.count(e->name) == 0 && report.root_errors.empty() &&
+        UnreadableFor(unreadable, e->name) == nullptr &&
         std::find(gone.begin(), gone.end(), e->name) == gone.end()) {
       gone.push_back(e->name);
     }
@@ -315,7 +376,13 @@ ConfigEngine::Report ConfigEngine::Impl::ScanAll() {
 
 ConfigEngine::Report ConfigEngine::Impl::Rebuild(std::string_view name) {
   Report report;
-  std::optional<FoundConfig> found = Find(name);
+  std::string unreadable;
+  std::optional<FoundConfig> found = Find(name, &unreadable);
+  if (!found && !unreadable.empty()) {
+    report.dir_errors.push_back(unreadable);
+    KeepUnreadable(name, unreadable, &report);
+    return report;
+  }
   if (!found) {
     absl::MutexLock stripe(&StripeFor(name));
     {
@@ -327,16 +394,29 @@ ConfigEngine::Report ConfigEngine::Impl::Rebuild(std::string_view name) {
     return report;
   }
   report.configs = 1;
-  SchemaCache schemas(fs_.get(), options_.max_file_bytes);
+  SchemaCache schemas(fs_.get(), options_.max_file_bytes, options_.allow_external_symlinks);
   BuildAndPublish(*found, &schemas, &report);
   return report;
+}
+
+void ConfigEngine::Impl::KeepUnreadable(std::string_view name, const std::string& error,
+                                        Report* report) {
+  absl::MutexLock stripe(&StripeFor(name));
+  {
+    absl::MutexLock lock(&known_mu_);
+    if (known_.find(name) == known_.end() && store_->Get(name) == nullptr) return;  // never seen
+  }
+  ++report->failed;
+  store_->RecordError(name, {absl::StrCat(error, " (the last-known-good keeps serving)")});
 }
 
 std::optional<std::string> ConfigEngine::Impl::RelativeName(std::string_view dir) const {
   std::string d(dir);
   while (d.size() > 1 && d.back() == '/') d.pop_back();
   for (const Root& root : roots_) {
-    for (const std::string* base : {&root.given, &root.real}) {
+    // The real path is resolved now, not at start-up: the root may be a re-pointed symlink.
+    absl::StatusOr<std::string> real = fs_->RealPath(root.given);
+    for (const std::string* base : {&root.given, real.ok() ? &*real : &root.given}) {
       if (!IsInside(d, *base)) continue;
       if (d.size() == base->size()) return std::string();
       return d.substr(base->size() + (*base == "/" ? 0 : 1));
@@ -366,7 +446,7 @@ std::vector<std::string> ConfigEngine::Impl::ConfigsUnder(std::string_view dir) 
   bool has_schema_here = false;
   for (const Root& root : roots_) {
     absl::StatusOr<std::vector<FileSystem::DirEntry>> entries =
-        fs_->ListDir(JoinPath(root.given, name));
+        fs_->ListDir(root.given, name, options_.allow_external_symlinks);
     if (!entries.ok()) continue;
     for (const FileSystem::DirEntry& e : *entries) has_schema_here |= e.name == kSchemaFile;
   }
@@ -379,7 +459,9 @@ std::vector<std::string> ConfigEngine::Impl::ConfigsUnder(std::string_view dir) 
       // Gone (moved or deleted along with a parent)?
       affected = true;
       for (const Root& root : roots_) {
-        if (fs_->ListDir(JoinPath(root.given, it->first)).ok()) affected = false;
+        if (fs_->ListDir(root.given, it->first, options_.allow_external_symlinks).ok()) {
+          affected = false;
+        }
       }
     }
     if (affected) out.push_back(it->first);
@@ -398,7 +480,9 @@ absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
           "' must be a plain file name with a .toml, .json, .yaml, .yml or .env extension"));
     }
   }
-  std::optional<FoundConfig> found = Find(name);
+  std::string unreadable;
+  std::optional<FoundConfig> found = Find(name, &unreadable);
+  if (!unreadable.empty()) return absl::FailedPreconditionError(unreadable);
   if (!found) {
     found.emplace();
     found->name = std::string(name);
@@ -406,7 +490,7 @@ absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
     found->dir = roots_.empty() ? std::string() : JoinPath(roots_.back().given, name);
   }
   if (roots_.empty()) return absl::FailedPreconditionError("no roots configured");
-  SchemaCache schemas(fs_.get(), options_.max_file_bytes);
+  SchemaCache schemas(fs_.get(), options_.max_file_bytes, options_.allow_external_symlinks);
   return BuildFound(*found, &schemas, &candidates, replace_on_disk);
 }
 
@@ -419,6 +503,7 @@ ConfigEngine::ConfigEngine(Options options, FileSystemPtr fs)
 ConfigEngine::~ConfigEngine() = default;
 
 ConfigEngine::Report ConfigEngine::ScanAll() { return impl_->ScanAll(); }
+absl::Time ConfigEngine::last_progress() const { return impl_->last_progress(); }
 ConfigEngine::Report ConfigEngine::Rebuild(std::string_view name) { return impl_->Rebuild(name); }
 std::vector<std::string> ConfigEngine::ConfigsUnder(std::string_view dir) const {
   return impl_->ConfigsUnder(dir);

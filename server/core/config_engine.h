@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "server/core/config_builder.h"
 #include "server/core/config_store.h"
 #include "server/core/file_system.h"
@@ -38,6 +39,9 @@ class ConfigEngine {
     size_t failed = 0;     // rebuild failed (last-known-good kept)
     size_t removed = 0;    // configs whose directory vanished
     std::vector<std::string> root_errors;  // unreadable roots etc.
+    // Directories below a root that exist but cannot be listed ("team: cannot open: Permission
+    // denied", relative to the root); the configs in them keep their last-known-good.
+    std::vector<std::string> dir_errors;
   };
 
   explicit ConfigEngine(Options options, FileSystemPtr fs = nullptr);
@@ -65,6 +69,10 @@ class ConfigEngine {
   };
   absl::StatusOr<BuildResult> Validate(std::string_view name, std::vector<Candidate> candidates,
                                        bool replace_on_disk) const;
+
+  // When the engine last finished building a config (a heartbeat for the reload pipeline: a
+  // long full scan still makes progress config by config). InfinitePast before the first.
+  absl::Time last_progress() const;
 
   ConfigStore& store() { return *store_; }
   const ConfigStore& store() const { return *store_; }

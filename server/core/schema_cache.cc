@@ -10,8 +10,8 @@ namespace {
 constexpr std::string_view kSchemaFile = "_schema.json";
 }  // namespace
 
-SchemaCache::SchemaCache(const FileSystem* fs, uint64_t max_file_bytes)
-    : fs_(fs), max_file_bytes_(max_file_bytes) {}
+SchemaCache::SchemaCache(const FileSystem* fs, uint64_t max_file_bytes, bool allow_external)
+    : fs_(fs), max_file_bytes_(max_file_bytes), allow_external_(allow_external) {}
 
 SchemaCache::Lookup SchemaCache::Find(const std::string& root, std::string_view name) {
   std::string rel(name);
@@ -37,7 +37,9 @@ std::optional<SchemaCache::Lookup> SchemaCache::Load(const std::string& root,
   // Compiled outside the lock; two threads may race to compile the same schema, which is only
   // wasted work (the first insert wins).
   std::optional<Lookup> result;
-  absl::StatusOr<FileSystem::FileData> data = fs_->ReadFile(path, max_file_bytes_);
+  // Opened beneath the root like every config file: no FIFO, no symlink out of the root.
+  absl::StatusOr<FileSystem::FileData> data =
+      fs_->ReadFile(root, display, max_file_bytes_, allow_external_);
   if (data.ok()) {
     Lookup lookup;
     lookup.name = display;

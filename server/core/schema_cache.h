@@ -25,7 +25,9 @@ class SchemaCache {
     std::string error;                                 // a schema that exists but is broken
   };
 
-  SchemaCache(const FileSystem* fs, uint64_t max_file_bytes);
+  // `allow_external`: --allow-external-symlinks (a schema symlink leading outside the root is
+  // otherwise an error on the config, and not one byte of its target is read).
+  SchemaCache(const FileSystem* fs, uint64_t max_file_bytes, bool allow_external = false);
 
   // `root` is the root directory, `name` the config's relative name.
   Lookup Find(const std::string& root, std::string_view name);
@@ -36,6 +38,7 @@ class SchemaCache {
 
   const FileSystem* fs_;
   const uint64_t max_file_bytes_;
+  const bool allow_external_;
   absl::Mutex mu_;
   // Keyed by absolute schema path; nullopt caches "no file here".
   std::map<std::string, std::optional<Lookup>> cache_ ABSL_GUARDED_BY(mu_);

@@ -30,8 +30,16 @@ constexpr uint32_t kEventMask = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED
 constexpr uint32_t kSubdirFlags = IN_ONLYDIR | IN_DONT_FOLLOW;
 // A root itself may be a symlink (a mounted volume, /etc/hearth -> ...).
 constexpr uint32_t kRootFlags = IN_ONLYDIR;
+// What the directory holding a symlinked root is watched for: the link replaced or removed.
+constexpr uint32_t kLinkMask =
+    IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR | IN_DONT_FOLLOW | IN_MASK_ADD;
 // How deep ReportSymlinkedDirs follows a ConfigMap's projected directories.
 constexpr int kMaxSymlinkDepth = 8;
+// How deep a tree is watched (the engine's own walk stops at the same depth).
+constexpr int kMaxTreeDepth = 32;
+// How often symlinked roots are re-resolved besides their link watch (a chain of links, or a
+// link in a directory that cannot be watched).
+constexpr absl::Duration kRootCheckInterval = absl::Seconds(1);
 
 // Hidden directories are not configs (the engine skips them: .git, editor state), and the
 // kubelet's `..TIMESTAMP` data directories are reached through `..data`, whose swap we see.
@@ -42,6 +50,14 @@ std::string JoinPath(const std::string& dir, std::string_view name) {
   return absl::StrCat(dir, "/", Sv(name));
 }
 
+std::string BaseName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+std::string DirName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
 std::string NormalizeRoot(std::string root) {
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   return root;
@@ -49,20 +65,53 @@ std::string NormalizeRoot(std::string root) {
 
 std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
-// Names of the subdirectories of `dir` (symlinks not followed, hidden directories skipped). False
-// if `dir` cannot be listed.
-bool ListSubdirs(const std::string& dir, std::vector<std::string>* names) {
+bool IsSymlink(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+bool IsSymlinkToDir(const std::string& path) {
+  struct stat st;
+  return IsSymlink(path) && stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// A ConfigMap's projected directory (`team -> ..data/team`): its target sits in the kubelet's
+// immutable `..TIMESTAMP` data directory and changes only by the `..data` swap, which is watched
+// (and reported through ReportSymlinkedDirs), so it is not watched itself.
+bool IsKubeletLink(const std::string& path) {
+  char buf[PATH_MAX];
+  const ssize_t n = readlink(path.c_str(), buf, sizeof(buf));
+  if (n <= 0) return false;
+  const std::string_view target(buf, static_cast<size_t>(n));
+  const std::string_view first = target.substr(0, target.find('/'));
+  return first.size() > 2 && first.substr(0, 2) == "..";
+}
+
+std::string RealPathOrEmpty(const std::string& path) {
+  char buf[PATH_MAX];
+  return realpath(path.c_str(), buf) != nullptr ? std::string(buf) : std::string();
+}
+
+// Names of the subdirectories of `dir`, hidden ones skipped, with symlinks to directories
+// (marked true: their targets are watched under the link's name). False if `dir` cannot be
+// listed.
+bool ListSubdirs(const std::string& dir, std::vector<std::pair<std::string, bool>>* names) {
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return false;
   while (const dirent* e = readdir(d)) {
     std::string_view name = e->d_name;
     if (name == "." || name == ".." || IsHiddenDir(name)) continue;
-    bool is_dir = e->d_type == DT_DIR;
-    if (e->d_type == DT_UNKNOWN) {
-      struct stat st;
-      is_dir = fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    unsigned char type = e->d_type;
+    struct stat st;
+    if (type == DT_UNKNOWN && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_UNKNOWN;
     }
-    if (is_dir) names->emplace_back(name);
+    if (type == DT_DIR) {
+      names->emplace_back(name, false);
+    } else if (type == DT_LNK && fstatat(dirfd(d), e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode) &&
+               !IsKubeletLink(JoinPath(dir, name))) {
+      names->emplace_back(name, true);
+    }
   }
   closedir(d);
   return true;
@@ -107,6 +156,7 @@ absl::Status InotifyWatcher::Start(const std::vector<std::string>& roots, Callba
     return absl::UnavailableError(absl::StrCat("inotify_init1: ", ErrnoText(err)));
   }
   read_buffer_.resize(std::max(options_.read_buffer_bytes, sizeof(inotify_event) + NAME_MAX + 1));
+  WatchRootLinks();
   Reconcile(/*report=*/false, &start_batch_);
   thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();
@@ -143,8 +193,10 @@ void InotifyWatcher::Run() {
   Deliver(&start_batch_);
   while (!stopping_.load()) {
     int timeout_ms = -1;
-    if (degraded()) {
-      const int64_t left = absl::ToInt64Milliseconds(next_retry_ - absl::Now()) + 1;
+    const absl::Time wake_at =
+        std::min(degraded() ? next_retry_ : absl::InfiniteFuture(), next_root_check_);
+    if (wake_at != absl::InfiniteFuture()) {
+      const int64_t left = absl::ToInt64Milliseconds(wake_at - absl::Now()) + 1;
       timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, INT_MAX));
     }
     pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
@@ -177,6 +229,7 @@ void InotifyWatcher::Run() {
       Reconcile(/*report=*/false, &batch);
       batch.AddTrouble(Trouble::kOverflow, "inotify event queue overflowed");
     }
+    if (absl::Now() >= next_root_check_) CheckRoots(&batch);
     if (degraded() && absl::Now() >= next_retry_) {
       next_retry_ = absl::InfiniteFuture();
       Reconcile(/*report=*/true, &batch);
@@ -236,6 +289,16 @@ absl::Status InotifyWatcher::ReadEvents(Batch* batch, bool* overflow) {
 }
 
 void InotifyWatcher::HandleEvent(int wd, uint32_t mask, const std::string& name, Batch* batch) {
+  if (const auto link = link_roots_.find(wd); link != link_roots_.end()) {
+    if (mask & IN_IGNORED) {
+      link_roots_.erase(link);  // the directory holding the link is gone; the periodic check stays
+    } else {
+      const std::vector<std::string> roots = link->second;
+      for (const std::string& root : roots) {
+        if (name == BaseName(root)) CheckRoot(root, batch);
+      }
+    }
+  }
   const auto it = wd_paths_.find(wd);
   if (it == wd_paths_.end()) return;  // a watch already dropped (its IN_IGNORED, a late event)
   if (mask & IN_IGNORED) return LoseWatch(wd, "lost its watch", batch);
@@ -256,7 +319,10 @@ void InotifyWatcher::HandleEvent(int wd, uint32_t mask, const std::string& name,
       // An entry of `dir` (or `dir` itself) changed.
       batch->Report(dir);
       if ((mask & (IN_MOVED_TO | IN_CREATE)) && name == "..data") {
-        ReportSymlinkedDirs(dir, 0, batch);
+        ReportSymlinkedDirs(dir, 0, batch);  // the kubelet's swap re-points every projected dir
+      } else if (!name.empty() && !IsHiddenDir(name) &&
+                 (mask & (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM))) {
+        RewatchLink(JoinPath(dir, name), batch);  // perhaps a symlink to a directory
       }
       continue;
     }
@@ -330,30 +396,50 @@ void InotifyWatcher::WatchTree(const std::string& dir, bool is_root,
                                std::vector<std::string>* found, std::vector<std::string>* added,
                                Batch* batch) {
   // Depth-first with an explicit stack. Each directory is watched BEFORE it is listed, so a
-  // subdirectory created meanwhile is either listed here or announced by an event.
-  std::vector<std::pair<std::string, bool>> stack;
-  stack.emplace_back(dir, is_root);
+  // subdirectory created meanwhile is either listed here or announced by an event. A symlink to
+  // a directory is followed: its target is watched under the link's name (one inode may then be
+  // watched under several names; events are reported under each). A link back to a directory
+  // already on the path (a loop) is not.
+  struct Pending {
+    std::string path;
+    bool follow;  // the path itself may be a symlink: watch its target
+    int depth;
+    std::vector<int> wds;  // of the directories above, against symlink loops
+  };
+  std::vector<Pending> stack;
+  stack.push_back({dir, is_root || IsSymlink(dir), 0, {}});
   while (!stack.empty()) {
-    auto [path, root] = std::move(stack.back());
+    Pending cur = std::move(stack.back());
     stack.pop_back();
-    const AddResult result = AddWatch(path, root, batch);
+    const AddResult result = AddWatch(cur.path, cur.follow, batch);
     if (result == AddResult::kGone) continue;
-    if (result == AddResult::kAdded) added->push_back(path);
-    found->push_back(path);
-    std::vector<std::string> names;
-    if (!ListSubdirs(path, &names)) continue;
-    for (const std::string& name : names) stack.emplace_back(JoinPath(path, name), false);
+    const auto mapped = path_to_wd_.find(cur.path);
+    if (mapped != path_to_wd_.end()) {
+      if (std::find(cur.wds.begin(), cur.wds.end(), mapped->second) != cur.wds.end()) {
+        UnmapPath(cur.path, /*rm_watch=*/false);  // a loop: the inode is watched above already
+        continue;
+      }
+      cur.wds.push_back(mapped->second);
+    }
+    if (result == AddResult::kAdded) added->push_back(cur.path);
+    found->push_back(cur.path);
+    if (cur.depth >= kMaxTreeDepth) continue;
+    std::vector<std::pair<std::string, bool>> names;
+    if (!ListSubdirs(cur.path, &names)) continue;
+    for (const auto& [name, is_link] : names) {
+      stack.push_back({JoinPath(cur.path, name), is_link, cur.depth + 1, cur.wds});
+    }
   }
 }
 
-InotifyWatcher::AddResult InotifyWatcher::AddWatch(const std::string& dir, bool is_root,
+InotifyWatcher::AddResult InotifyWatcher::AddWatch(const std::string& dir, bool follow,
                                                    Batch* batch) {
   const auto mapped = path_to_wd_.find(dir);
   int wd = -1;
   int err = ENOSPC;
   if (mapped != path_to_wd_.end() || wd_paths_.size() < watch_limit_for_test_.load()) {
     wd = inotify_add_watch(inotify_fd_, dir.c_str(),
-                           kEventMask | (is_root ? kRootFlags : kSubdirFlags));
+                           kEventMask | (follow ? kRootFlags : kSubdirFlags));
     err = errno;
   }
   if (wd < 0) {
@@ -418,8 +504,9 @@ void InotifyWatcher::UnmapPath(const std::string& path, bool rm_watch) {
     std::vector<std::string>& paths = wit->second;
     paths.erase(std::remove(paths.begin(), paths.end(), path), paths.end());
     if (paths.empty()) {
-      // EINVAL when the kernel already dropped it (deleted directory): nothing to do then.
-      if (rm_watch) inotify_rm_watch(inotify_fd_, wd);
+      // EINVAL when the kernel already dropped it (deleted directory): nothing to do then. A
+      // watch that also serves a symlinked root's link stays.
+      if (rm_watch && link_roots_.count(wd) == 0) inotify_rm_watch(inotify_fd_, wd);
       wd_paths_.erase(wit);
     }
   }
@@ -458,6 +545,16 @@ void InotifyWatcher::LoseRoot(const std::string& root, const char* why, Batch* b
   UpdateDegraded();
 }
 
+void InotifyWatcher::RewatchLink(const std::string& path, Batch* batch) {
+  std::vector<std::string> removed;
+  UnwatchTree(path, &removed);  // whatever it led to before (nothing if it was a plain file)
+  for (const std::string& r : removed) batch->Report(r);
+  if (!IsSymlinkToDir(path) || IsKubeletLink(path)) return;
+  std::vector<std::string> found, added;
+  WatchTree(path, /*is_root=*/false, &found, &added, batch);
+  for (const std::string& f : found) batch->Report(f);
+}
+
 void InotifyWatcher::ReportSymlinkedDirs(const std::string& dir, int depth, Batch* batch) {
   if (depth > kMaxSymlinkDepth) return;
   std::vector<std::string> children;
@@ -481,6 +578,52 @@ void InotifyWatcher::ReportSymlinkedDirs(const std::string& dir, int depth, Batc
     batch->Report(child);
     ReportSymlinkedDirs(child, depth + 1, batch);
   }
+}
+
+void InotifyWatcher::WatchRootLinks() {
+  for (const std::string& root : roots_) {
+    if (!IsSymlink(root) || root_real_.count(root) > 0) continue;
+    root_real_[root] = RealPathOrEmpty(root);
+    const std::string parent = DirName(root);
+    const int wd = inotify_add_watch(inotify_fd_, parent.c_str(), kLinkMask);
+    if (wd < 0) {
+      spdlog::warn("cannot watch {} for a re-pointed root symlink: {} (checked every {})", parent,
+                   ErrnoText(errno), absl::FormatDuration(kRootCheckInterval));
+      continue;
+    }
+    std::vector<std::string>& roots = link_roots_[wd];
+    if (std::find(roots.begin(), roots.end(), root) == roots.end()) roots.push_back(root);
+  }
+  if (!root_real_.empty()) next_root_check_ = absl::Now() + kRootCheckInterval;
+}
+
+void InotifyWatcher::CheckRoot(const std::string& root, Batch* batch) {
+  const auto known = root_real_.find(root);
+  if (known == root_real_.end()) return;
+  const std::string real = RealPathOrEmpty(root);
+  if (real == known->second) return;
+  known->second = real;
+  spdlog::info("watch root {} now resolves to {}: watching the new tree", root,
+               real.empty() ? "nothing" : real);
+  std::vector<std::string> removed;
+  UnwatchTree(root, &removed);
+  for (const std::string& r : removed) batch->Report(r);
+  std::vector<std::string> found, added;
+  if (!real.empty()) WatchTree(root, /*is_root=*/true, &found, &added, batch);
+  for (const std::string& f : found) batch->Report(f);
+  if (!found.empty() && found.front() == root) {
+    if (missing_roots_.erase(root) > 0) spdlog::info("watch root {} is back", root);
+  } else {
+    missing_roots_.insert(root);
+  }
+  UpdateDegraded();
+  // Every config of the root may have changed: the receiver rescans.
+  batch->AddTrouble(Trouble::kFailure, absl::StrCat("watch root ", root, " was re-pointed"));
+}
+
+void InotifyWatcher::CheckRoots(Batch* batch) {
+  for (const std::string& root : roots_) CheckRoot(root, batch);
+  next_root_check_ = root_real_.empty() ? absl::InfiniteFuture() : absl::Now() + kRootCheckInterval;
 }
 
 bool InotifyWatcher::IsRoot(const std::string& path) const {

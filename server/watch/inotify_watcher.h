@@ -36,10 +36,16 @@ namespace hearth {
 // file open while rewriting it is only seen by the periodic poll.
 // Hidden directories (name starting with '.') are not watched: the engine ignores them (.git,
 // editor state), and the kubelet's `..2024_01_01_...` data directories are reached through the
-// `..data` symlink, whose swap is watched. Symlinks to directories are not followed, so one inode
-// is never watched under two names (except when roots overlap; then it is reported under each).
-// Limitation: a config reached through a symlink to a directory elsewhere in the root is reported
-// under its real path only (the periodic poll catches the alias); the `..data` case is handled.
+// `..data` symlink, whose swap is watched.
+// Symlinks are tracked by what they resolve to: a symlink to a directory (`rel -> .releases/v1`)
+// is watched through, its target's tree reported under the link's name (an inode reached under
+// several names is reported under each); when the link is created, replaced (rename) or removed,
+// the old target's watches are dropped and the new target is watched and reported. Links into
+// the kubelet's `..TIMESTAMP` directories are the exception: those change only by the `..data`
+// swap. A root that is itself a symlink is re-resolved when the link in its parent directory is
+// replaced (that directory is watched for it) and every second besides (chains of links); a new
+// target is watched in place of the old and reported as Trouble::kFailure, so the receiver
+// rescans.
 //
 // Degraded mode: when a watch cannot be added for lack of watches (ENOSPC / ENOMEM from
 // inotify_add_watch, i.e. fs.inotify.max_user_watches) or a root is missing, the watcher logs,
@@ -103,15 +109,27 @@ class InotifyWatcher : public Watcher {
   // each directory newly watched to `added`.
   void WatchTree(const std::string& dir, bool is_root, std::vector<std::string>* found,
                  std::vector<std::string>* added, Batch* batch);
-  AddResult AddWatch(const std::string& dir, bool is_root, Batch* batch);
+  // `follow`: `dir` may be a symlink (a root, or a symlink to a directory): watch its target.
+  AddResult AddWatch(const std::string& dir, bool follow, Batch* batch);
   // Drops the watches of `dir` and every directory below it, appending each to `removed`.
   void UnwatchTree(const std::string& dir, std::vector<std::string>* removed);
   void UnmapPath(const std::string& path, bool rm_watch);
   // The watch `wd` is gone (deleted, unmounted, moved away): forget its directories.
   void LoseWatch(int wd, const char* why, Batch* batch);
   void LoseRoot(const std::string& root, const char* why, Batch* batch);
+  // `path` (an entry of a watched directory) was created, replaced, or removed: drops what it
+  // led to, and if it is now a symlink to a directory, watches its target under `path` and
+  // reports it all.
+  void RewatchLink(const std::string& path, Batch* batch);
   // Reports every directory reachable from `dir` through symlinked entries (ConfigMap swaps).
   void ReportSymlinkedDirs(const std::string& dir, int depth, Batch* batch);
+  // For each root that is a symlink: remembers its target and watches the directory holding the
+  // link, so that a re-pointed root (`ln -sfn v2 root`, rename) is seen at once.
+  void WatchRootLinks();
+  // Re-resolves a symlinked root; when its target changed, watches the new tree instead of the
+  // old, reports both, and asks for a rescan (kFailure).
+  void CheckRoot(const std::string& root, Batch* batch);
+  void CheckRoots(Batch* batch);
   bool IsRoot(const std::string& path) const;
   void UpdateDegraded();
   void SyncWatchCount();
@@ -137,6 +155,9 @@ class InotifyWatcher : public Watcher {
   bool unwatched_dirs_ = false;  // a watch could not be added for lack of watches
   bool limit_logged_ = false;    // one error log per degraded episode
   absl::Time next_retry_ = absl::InfiniteFuture();
+  std::map<std::string, std::string> root_real_;  // symlinked root -> its target's real path
+  absl::flat_hash_map<int, std::vector<std::string>> link_roots_;  // wd of a link's directory
+  absl::Time next_root_check_ = absl::InfiniteFuture();
 
   mutable absl::Mutex stats_mu_;
   Stats stats_ ABSL_GUARDED_BY(stats_mu_);

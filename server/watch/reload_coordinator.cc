@@ -90,6 +90,11 @@ ReloadCoordinator::Stats ReloadCoordinator::stats() const {
   absl::MutexLock lock(&mu_);
   Stats stats = stats_;
   stats.degraded = DegradedLocked();
+  const absl::Time now = absl::Now();
+  stats.last_progress = std::max(heartbeat_, engine_->last_progress());
+  stats.stalled_for = StalledForLocked(now);
+  stats.stalled = options_.stall_threshold > absl::ZeroDuration() &&
+                  stats.stalled_for > options_.stall_threshold;
   return stats;
 }
 
@@ -116,6 +121,7 @@ void ReloadCoordinator::OnChange(const std::vector<std::string>& dirs) {
     RequestRescanLocked(RescanReason::kOverflow);
     return;
   }
+  if (!busy_ && queued_.empty()) Beat();  // as in RequestRescanLocked
   for (const std::string& dir : dirs) queued_.push_back(QueuedDir{dir, now});
 }
 
@@ -127,7 +133,18 @@ void ReloadCoordinator::OnTrouble(Watcher::Trouble trouble, const std::string& d
                                                              : RescanReason::kWatchFailure);
 }
 
-void ReloadCoordinator::RequestRescanLocked(RescanReason reason) { rescan_reasons_ |= Bit(reason); }
+void ReloadCoordinator::RequestRescanLocked(RescanReason reason) {
+  if (!busy_) Beat();  // an idle worker is alive: the stall clock starts now, not at its last round
+  rescan_reasons_ |= Bit(reason);
+}
+
+absl::Duration ReloadCoordinator::StalledForLocked(absl::Time now) const {
+  // Stopping is not work waiting: Stop() joins the worker itself.
+  const bool waiting = busy_ || !queued_.empty() || rescan_reasons_ != 0;
+  if (!waiting || !started_) return absl::ZeroDuration();
+  const absl::Time last = std::max(heartbeat_, engine_->last_progress());
+  return std::max(absl::ZeroDuration(), now - last);
+}
 
 bool ReloadCoordinator::HasWorkLocked() const {
   return stop_ || !queued_.empty() || rescan_reasons_ != 0;
@@ -165,12 +182,14 @@ void ReloadCoordinator::Run() {
     {
       absl::MutexLock lock(&mu_);
       busy_ = false;
+      Beat();  // a round finished (or the first one is about to start)
       stats_.pending = bursts_.size();
       poll_interval = PollIntervalLocked();
       mu_.AwaitWithDeadline(absl::Condition(this, &ReloadCoordinator::HasWorkLocked),
                             NextDeadline(poll_interval));
       if (stop_) return;
       busy_ = true;
+      Beat();
       queued.swap(queued_);
       reasons = std::exchange(rescan_reasons_, 0);
       poll_interval = PollIntervalLocked();  // a trouble may have just degraded the watcher
@@ -237,6 +256,7 @@ void ReloadCoordinator::FullRescan(uint32_t reasons) {
     it = it->second.last < start ? bursts_.erase(it) : std::next(it);
   }
   for (const std::string& error : report.root_errors) spdlog::warn("rescan: {}", error);
+  for (const std::string& error : report.dir_errors) spdlog::warn("rescan: {}", error);
   if (report.published + report.removed + report.failed > 0) {
     spdlog::info("full rescan ({}): {} configs, {} published, {} removed, {} failed", why,
                  report.configs, report.published, report.removed, report.failed);
@@ -273,6 +293,7 @@ void ReloadCoordinator::RebuildDue(absl::Time now) {
     bool stopping;
     {
       absl::MutexLock lock(&mu_);
+      Beat();
       ++stats_.rebuilds;
       if (sample.published) ++stats_.published;
       if (sample.failed) ++stats_.failed;

@@ -62,6 +62,10 @@ class ReloadCoordinator {
     // More directory notifications than this waiting for the worker: they are dropped and a full
     // rescan is done instead (memory stays bounded while a long rescan runs).
     size_t max_queued_dirs = 1u << 16;
+    // The worker's heartbeat: with work waiting (queued changes, a rescan asked for, or a rebuild
+    // or scan under way) and no progress (a config built, a round finished) for this long, the
+    // pipeline counts as stalled (Stats::stalled; readiness turns NOT_SERVING). Zero = never.
+    absl::Duration stall_threshold = absl::Seconds(10);
     // Called on the worker thread after every debounced rebuild; must be quick.
     std::function<void(const RebuildSample&)> on_rebuild;
   };
@@ -81,6 +85,12 @@ class ReloadCoordinator {
     bool degraded = false;               // polling because the watcher is degraded or failed
     absl::Time last_event = absl::InfinitePast();
     absl::Time last_full_scan = absl::InfinitePast();
+    // The worker's last sign of life: it woke up, finished a round, or the engine built a config.
+    absl::Time last_progress = absl::InfinitePast();
+    // How long work has been waiting without progress (zero while idle or progressing), and
+    // whether that is past Options::stall_threshold.
+    absl::Duration stalled_for;
+    bool stalled = false;
     // Debounced rebuild latency (see RebuildSample::latency).
     uint64_t latency_count = 0;
     absl::Duration latency_sum;
@@ -128,6 +138,8 @@ class ReloadCoordinator {
   void RequestRescanLocked(RescanReason reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool HasWorkLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool DegradedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Duration StalledForLocked(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Beat() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { heartbeat_ = absl::Now(); }
   absl::Duration PollIntervalLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
   // The worker's deadline for its next round: the earliest debounce expiry or poll.
@@ -153,6 +165,7 @@ class ReloadCoordinator {
   std::vector<QueuedDir> queued_ ABSL_GUARDED_BY(mu_);
   uint32_t rescan_reasons_ ABSL_GUARDED_BY(mu_) = 0;  // bit per RescanReason
   Stats stats_ ABSL_GUARDED_BY(mu_);
+  absl::Time heartbeat_ ABSL_GUARDED_BY(mu_);  // set by the worker; see Options::stall_threshold
 };
 
 }  // namespace hearth

@@ -1,5 +1,6 @@
 #include "server/core/config_engine.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gmock/gmock.h"
@@ -13,6 +14,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::StartsWith;
 using testing::TempDir;
 using ::testing::UnorderedElementsAre;
@@ -262,6 +264,97 @@ TEST(ConfigEngineTest, UnreadableRootIsReportedAndKeepsServing) {
   ASSERT_EQ(r.root_errors.size(), 1u);
   EXPECT_THAT(r.root_errors[0], HasSubstr("missing"));
   EXPECT_THAT(Names(engine), ElementsAre("a"));
+}
+
+TEST(ConfigEngineTest, UnreadableConfigDirectoryKeepsTheLastKnownGood) {
+  TempDir root;
+  root.Write("team/a/x.json", R"({"v":1})");
+  root.Write("solo/x.json", R"({"s":1})");
+  auto owned = std::make_unique<testing::FaultyFileSystem>();
+  testing::FaultyFileSystem* fs = owned.get();
+  ConfigEngine engine(OptionsFor({root.path()}), std::move(owned));
+  engine.ScanAll();
+  ASSERT_EQ(Json(engine, "team/a"), R"({"v":1})");
+  std::vector<ConfigStore::ChangeKind> changes;
+  engine.store().AddListener([&](const ConfigStore::Change& c) { changes.push_back(c.kind); });
+
+  // EACCES on the config's directory (Rebuild) and on its parent (ScanAll): kept, with an error
+  // naming the directory relative to the root, never deleted.
+  fs->FailList(root.Path("team/a"), absl::PermissionDeniedError("cannot open: Permission denied"));
+  ConfigEngine::Report r = engine.Rebuild("team/a");
+  EXPECT_EQ(r.removed, 0u);
+  ASSERT_NE(engine.store().Get("team/a"), nullptr);
+  EXPECT_EQ(Json(engine, "team/a"), R"({"v":1})");
+  ASSERT_EQ(engine.store().Get("team/a")->errors.size(), 1u);
+  EXPECT_THAT(engine.store().Get("team/a")->errors[0],
+              StartsWith("team/a: cannot open: Permission denied"));
+  EXPECT_THAT(engine.store().Get("team/a")->errors[0], Not(HasSubstr(root.path())));
+  fs->Clear();
+  fs->FailList(root.Path("team"), absl::InternalError("cannot open: Input/output error"));
+  r = engine.ScanAll();
+  EXPECT_EQ(r.removed, 0u);
+  ASSERT_EQ(r.dir_errors.size(), 1u);
+  EXPECT_THAT(r.dir_errors[0], StartsWith("team: cannot open: Input/output error"));
+  EXPECT_THAT(engine.store().Get("team/a")->errors[0], StartsWith("team: "));
+  EXPECT_EQ(Json(engine, "team/a"), R"({"v":1})");
+  EXPECT_THAT(changes, Not(::testing::Contains(ConfigStore::ChangeKind::kDeleted)));
+
+  // Readable again: recovers. Really gone (ENOENT): deleted.
+  fs->Clear();
+  engine.ScanAll();
+  EXPECT_TRUE(engine.store().Get("team/a")->ok());
+  root.Remove("solo");
+  engine.Rebuild("solo");
+  EXPECT_EQ(engine.store().Get("solo"), nullptr);
+}
+
+TEST(ConfigEngineTest, SchemaSymlinkOutsideTheRootIsRefusedAndFifoDoesNotBlock) {
+  TempDir root, outside;
+  outside.Write("env", "SECRET_TOKEN=abc\n");
+  root.Write("b/x.json", "{}");
+  root.Write("c/x.json", "{}");
+  ASSERT_EQ(symlink(outside.Path("env").c_str(), root.Path("b/_schema.json").c_str()), 0);
+  ASSERT_EQ(mkfifo(root.Path("c/_schema.json").c_str(), 0644), 0);
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  ASSERT_NE(engine.store().Get("b"), nullptr);
+  ASSERT_FALSE(engine.store().Get("b")->errors.empty());
+  EXPECT_THAT(engine.store().Get("b")->errors[0], HasSubstr("outside the root"));
+  EXPECT_THAT(engine.store().Get("b")->errors[0], HasSubstr("b/_schema.json"));
+  EXPECT_THAT(engine.store().Get("b")->errors[0], Not(HasSubstr("SECRET")));
+  EXPECT_THAT(engine.store().Get("b")->errors[0], Not(HasSubstr(outside.path())));
+  ASSERT_FALSE(engine.store().Get("c")->errors.empty());
+  EXPECT_THAT(engine.store().Get("c")->errors[0], HasSubstr("not a regular file"));
+}
+
+TEST(ConfigEngineTest, SymlinkedConfigDirectoryIsFoundAndRepointed) {
+  TempDir root;
+  root.Write(".releases/v1/x.json", R"({"v":1})");
+  root.Write(".releases/v2/x.json", R"({"v":2})");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  ASSERT_EQ(symlink(".releases/v1", root.Path("rel").c_str()), 0);
+  EXPECT_THAT(engine.ConfigsUnder(root.Path("rel")), ElementsAre("rel"));
+  engine.Rebuild("rel");
+  EXPECT_EQ(Json(engine, "rel"), R"({"v":1})");
+  ASSERT_EQ(symlink(".releases/v2", root.Path("rel.tmp").c_str()), 0);
+  ASSERT_EQ(rename(root.Path("rel.tmp").c_str(), root.Path("rel").c_str()), 0);
+  engine.Rebuild("rel");
+  EXPECT_EQ(Json(engine, "rel"), R"({"v":2})");
+}
+
+TEST(ConfigEngineTest, RebuildAfterTheRootVanishedKeepsTheLastKnownGood) {
+  TempDir parent;
+  parent.Write("root/a/x.json", R"({"a":1})");
+  ConfigEngine engine(OptionsFor({parent.Path("root")}));
+  engine.ScanAll();
+  parent.Remove("root");
+  EXPECT_EQ(engine.Rebuild("a").removed, 0u);
+  EXPECT_EQ(Json(engine, "a"), R"({"a":1})");
+  EXPECT_THAT(engine.store().Get("a")->errors[0], HasSubstr("is missing"));
+  parent.Write("root/a/x.json", R"({"a":2})");
+  engine.Rebuild("a");
+  EXPECT_EQ(Json(engine, "a"), R"({"a":2})");
 }
 
 }  // namespace

@@ -272,6 +272,60 @@ TEST_F(InotifyWatcherTest, KubernetesConfigMapSymlinkSwap) {
   EXPECT_EQ(watcher_->stats().watches, 5u);  // + 2 barriers
 }
 
+// `ln -s .releases/v1 rel`: the link's target is watched under the link's name; re-pointing the
+// link (rename of a fresh one) moves the watch to the new target.
+TEST_F(InotifyWatcherTest, SymlinkedDirectoryIsWatchedThroughAndRepointed) {
+  fs::create_directories(root_ + "/.releases/v1");
+  fs::create_directories(root_ + "/.releases/v2");
+  WriteFile(root_ + "/.releases/v1/x.toml", "v = 1\n");
+  WriteFile(root_ + "/.releases/v2/x.toml", "v = 2\n");
+  fs::create_directory_symlink(".releases/v1", root_ + "/old");  // present at start
+  StartWatcher();
+  recorder_.Clear();
+  WriteFile(root_ + "/.releases/v1/x.toml", "v = 11\n");
+  EXPECT_TRUE(recorder_.WaitForDir(root_ + "/old"));
+
+  fs::create_directory_symlink(".releases/v1", root_ + "/rel");  // created while running
+  EXPECT_TRUE(recorder_.WaitForDir(root_ + "/rel"));
+  Barrier();
+  recorder_.Clear();
+  fs::create_directory_symlink(".releases/v2", root_ + "/rel.tmp");
+  ASSERT_EQ(rename((root_ + "/rel.tmp").c_str(), (root_ + "/rel").c_str()), 0);
+  EXPECT_TRUE(recorder_.WaitForDir(root_ + "/rel"));
+  Barrier();
+  recorder_.Clear();
+  WriteFile(root_ + "/.releases/v2/x.toml", "v = 22\n");
+  EXPECT_TRUE(recorder_.WaitForDir(root_ + "/rel"));
+  EXPECT_FALSE(recorder_.SawUnder(root_ + "/.releases"));
+
+  // A link loop is not followed for ever.
+  fs::create_directory_symlink("..", root_ + "/app/loop");
+  Barrier();
+  EXPECT_LT(watcher_->stats().watches, 20u);
+}
+
+// The root itself is a symlink swapped to a new tree (`ln -sfn v2 root-link` by rename).
+TEST_F(InotifyWatcherTest, SymlinkedRootSwapWatchesTheNewTree) {
+  fs::create_directories(base_ + "/v1/app");
+  fs::create_directories(base_ + "/v2/app");
+  const std::string link = base_ + "/current";
+  fs::create_directory_symlink("v1", link);
+  watcher_ = std::make_unique<InotifyWatcher>();
+  ASSERT_TRUE(watcher_->Start({link}, recorder_.Callbacks()).ok());
+  WriteFile(base_ + "/v1/app/a.toml", "x = 1\n");
+  EXPECT_TRUE(recorder_.WaitForDir(link + "/app"));
+
+  recorder_.Clear();
+  fs::create_directory_symlink("v2", base_ + "/current.tmp");
+  ASSERT_EQ(rename((base_ + "/current.tmp").c_str(), link.c_str()), 0);
+  EXPECT_TRUE(recorder_.WaitForTrouble(Watcher::Trouble::kFailure));
+  EXPECT_TRUE(recorder_.WaitForDir(link + "/app"));
+  recorder_.Clear();
+  WriteFile(base_ + "/v2/app/a.toml", "x = 2\n");
+  EXPECT_TRUE(recorder_.WaitForDir(link + "/app"));
+  EXPECT_FALSE(watcher_->degraded());
+}
+
 TEST_F(InotifyWatcherTest, InjectedOverflowIsReportedAsTrouble) {
   StartWatcher();
   watcher_->InjectOverflowForTest();

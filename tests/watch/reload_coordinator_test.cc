@@ -262,5 +262,79 @@ TEST_F(ReloadCoordinatorTest, StopStopsTheWatcherFirstAndIsIdempotent) {
   coordinator_->Stop();
 }
 
+// A filesystem whose reads hang while blocked, as open() on a FIFO did before O_NONBLOCK: stands
+// for anything that could still wedge a rebuild.
+class HangingFileSystem : public FileSystem {
+ public:
+  HangingFileSystem() : real_(NewPosixFileSystem()) {}
+  void set_blocked(bool blocked) {
+    absl::MutexLock lock(&mu_);
+    blocked_ = blocked;
+  }
+  bool hanging() const {
+    absl::MutexLock lock(&mu_);
+    return hanging_ > 0;
+  }
+  absl::StatusOr<std::vector<DirEntry>> ListDir(const std::string& root, std::string_view rel,
+                                                bool allow_external) const override {
+    return real_->ListDir(root, rel, allow_external);
+  }
+  absl::StatusOr<FileData> ReadFile(const std::string& root, std::string_view rel,
+                                    uint64_t max_bytes, bool allow_external) const override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++hanging_;
+      mu_.Await(absl::Condition(
+          +[](bool* b) { return !*b; }, &blocked_));
+      --hanging_;
+    }
+    return real_->ReadFile(root, rel, max_bytes, allow_external);
+  }
+  absl::StatusOr<std::string> RealPath(const std::string& path) const override {
+    return real_->RealPath(path);
+  }
+
+ private:
+  FileSystemPtr real_;
+  mutable absl::Mutex mu_;
+  mutable bool blocked_ ABSL_GUARDED_BY(mu_) = false;
+  mutable int hanging_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+TEST(ReloadCoordinatorStallTest, AWedgedRebuildIsReportedAsStalledAndClearsWhenItMoves) {
+  testing::TempDir root;
+  root.Write("app/a.toml", "x = 1\n");
+  auto owned = std::make_unique<HangingFileSystem>();
+  HangingFileSystem* fs = owned.get();
+  ConfigEngine::Options engine_options;
+  engine_options.roots = {root.path()};
+  engine_options.load_threads = 1;
+  ConfigEngine engine(engine_options, std::move(owned));
+  engine.ScanAll();
+  auto watcher = std::make_unique<FakeWatcher>();
+  FakeWatcher* fake = watcher.get();
+  ReloadCoordinator::Options options;
+  options.stall_threshold = absl::Milliseconds(300);
+  ReloadCoordinator coordinator(&engine, std::move(watcher), options);
+  ASSERT_TRUE(coordinator.Start().ok());
+
+  // Idle for longer than the threshold: not stalled (no work waiting).
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_FALSE(coordinator.stats().stalled);
+  EXPECT_EQ(coordinator.stats().stalled_for, absl::ZeroDuration());
+
+  fs->set_blocked(true);
+  ASSERT_TRUE(fake->EmitChange({root.Path("app")}));
+  ASSERT_TRUE(Eventually([&] { return fs->hanging(); }));
+  // Work pending behind the hung rebuild: stalled once the threshold has passed, not before.
+  EXPECT_FALSE(coordinator.stats().stalled);
+  ASSERT_TRUE(Eventually([&] { return coordinator.stats().stalled; }));
+  EXPECT_GE(coordinator.stats().stalled_for, absl::Milliseconds(300));
+  fs->set_blocked(false);
+  ASSERT_TRUE(Eventually([&] { return !coordinator.stats().stalled; }));
+  EXPECT_GT(coordinator.stats().last_progress, absl::Now() - absl::Seconds(5));
+  coordinator.Stop();
+}
+
 }  // namespace
 }  // namespace hearth
