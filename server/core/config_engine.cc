@@ -66,6 +66,7 @@ class ConfigEngine::Impl {
   std::string NameForDirectory(std::string_view dir) const;
   absl::StatusOr<BuildResult> Validate(std::string_view name, std::vector<Candidate> candidates,
                                        bool replace_on_disk) const;
+  void CancelBuilds() { cancel_.store(true); }
 
  private:
   // Walks `root_index` collecting configs into `out`; problems into `errors`.
@@ -89,6 +90,7 @@ class ConfigEngine::Impl {
   ConfigStore* store_;
   std::vector<Root> roots_;  // Constant after construction.
   mutable absl::Mutex stripes_[kRebuildStripes];
+  std::atomic<bool> cancel_{false};  // every build's budget watches it
 
   // Configs known from scans and rebuilds: name -> schema display name used ("" if none).
   mutable absl::Mutex known_mu_;
@@ -174,6 +176,8 @@ std::optional<FoundConfig> ConfigEngine::Impl::Find(std::string_view name) const
 BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache* schemas,
                                            const std::vector<Candidate>* candidates,
                                            bool replace) const {
+  // The budget's clock starts before the files are read.
+  BuildBudget budget(options_.build.budget, &cancel_);
   const Root& root = roots_[found.root];
   BuildInput input;
   input.name = found.name;
@@ -229,7 +233,7 @@ BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache
   input.schema = schema.validator;
   input.schema_name = schema.name;
   input.schema_error = schema.error;
-  BuildResult result = ConfigBuilder::Build(std::move(input), options_.build);
+  BuildResult result = ConfigBuilder::Build(std::move(input), options_.build, &budget);
   result.errors.insert(result.errors.begin(), read_errors.begin(), read_errors.end());
   if (!read_errors.empty()) result.version.reset();
   return result;
@@ -239,6 +243,7 @@ void ConfigEngine::Impl::BuildAndPublish(const FoundConfig& found, SchemaCache* 
                                          Report* report) {
   absl::MutexLock stripe(&StripeFor(found.name));
   BuildResult result = BuildFound(found, schemas, nullptr, false);
+  if (result.cancelled) return;  // shutting down: leave the store as it was
   {
     absl::MutexLock lock(&known_mu_);
     known_[found.name] = result.version ? result.version->schema : std::string();
@@ -398,6 +403,20 @@ absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
           "' must be a plain file name with a .toml, .json, .yaml, .yml or .env extension"));
     }
   }
+  uint64_t total = 0;
+  for (const Candidate& c : candidates) {
+    if (c.content.size() > options_.max_file_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "candidate ", c.file_name, " is ", c.content.size(), " bytes, more than the ",
+          options_.max_file_bytes, "-byte limit on config files (--max-file-bytes)"));
+    }
+    total += c.content.size();
+  }
+  if (total > options_.max_candidate_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the candidates are ", total, " bytes together, more than the ",
+                     options_.max_candidate_bytes, "-byte limit of one request"));
+  }
   std::optional<FoundConfig> found = Find(name);
   if (!found) {
     found.emplace();
@@ -434,6 +453,8 @@ absl::StatusOr<BuildResult> ConfigEngine::Validate(std::string_view name,
   if (!valid.ok()) return valid;
   return impl_->Validate(name, std::move(candidates), replace_on_disk);
 }
+
+void ConfigEngine::CancelBuilds() { impl_->CancelBuilds(); }
 
 absl::Status ConfigEngine::ValidateName(std::string_view name) {
   if (name.empty()) return absl::InvalidArgumentError("config name is empty");
