@@ -10,9 +10,11 @@
 #include <cstring>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "server/app/metrics_exporter.h"
 #include "server/watch/inotify_watcher.h"
 #include "spdlog/spdlog.h"
@@ -198,7 +200,16 @@ int RunDaemon(DaemonOptions options) {
   // Scrapes stop reading the components before they go away; the exporter itself outlives the
   // gRPC server, whose interceptors write into it.
   exporter->sampler().SetSources({});
+  // Builds in flight (a dry run, a rebuild) share the grace with the calls; when it ends they are
+  // cancelled at their next budget check, so none holds the exit past it.
+  absl::Notification calls_done;
+  std::thread canceller([&] {
+    calls_done.WaitForNotificationWithTimeout(options.shutdown_grace);
+    engine.CancelBuilds();
+  });
   (*server)->Shutdown(options.shutdown_grace);
+  calls_done.Notify();
+  canceller.join();
   coordinator->Stop();
   server->reset();
   coordinator.reset();

@@ -133,6 +133,10 @@ grpc::ServerUnaryReactor* ConfigService::ValidateConfig(grpc::CallbackServerCont
       reactor->Finish(ToGrpcStatus(result.status()));
       return;
     }
+    if (result->cancelled) {
+      reactor->Finish(GrpcError(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+      return;
+    }
     FillValidateResponse(engine->store(), request->name(), request->profile(), *result, response);
     reactor->Finish(grpc::Status::OK);
   });
