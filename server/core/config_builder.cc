@@ -1,6 +1,7 @@
 #include "server/core/config_builder.h"
 
 #include <algorithm>
+#include <new>
 #include <optional>
 #include <utility>
 
@@ -92,13 +93,13 @@ bool BuildVariant(const std::string& profile, const std::vector<size_t>& layer_i
     return false;
   }
   auto json = std::make_shared<const std::string>(ToCanonicalJson(merged));
-  if (json->size() > options.max_render_bytes) {
+  if (!budget->Charge(json->size())) {
+    errors->push_back(FormatAt(where, sources, budget->Message()));
+  } else if (json->size() > options.max_render_bytes) {
     errors->push_back(FormatAt(
         where, sources,
         absl::StrCat("the rendered document is ", json->size(), " bytes, more than the ",
                      options.max_render_bytes, " a response can carry (see --max-render-bytes)")));
-  } else if (!budget->Charge(json->size())) {
-    errors->push_back(FormatAt(where, sources, budget->Message()));
   }
   if (errors->size() != errors_before) {
     TagProfile(profile, errors_before, errors);
@@ -132,7 +133,19 @@ BuildResult ConfigBuilder::Build(BuildInput input, const BuildOptions& options,
                                  BuildBudget* budget) {
   std::optional<BuildBudget> own_budget;
   if (budget == nullptr) budget = &own_budget.emplace(options.budget);
-  BuildResult result = BuildWithin(std::move(input), options, budget);
+  const std::string name = input.name;
+  BuildResult result;
+  try {
+    result = BuildWithin(std::move(input), options, budget);
+  } catch (const std::bad_alloc&) {
+    // The budget bounds what one build holds, but not what the process has left (other builds,
+    // an address-space limit): running out is this config's error, not the daemon's end.
+    result = BuildResult();
+    result.errors.push_back(
+        FormatDiagnostic(name, 0, 0,
+                         "out of memory during the build (see --max-build-bytes and --workers); "
+                         "nothing was published"));
+  }
   result.cancelled = budget->cancelled();
   return result;
 }
