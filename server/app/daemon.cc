@@ -146,7 +146,28 @@ int RunDaemon(DaemonOptions options) {
     }
   }
   absl::Time start = absl::Now();
-  ConfigEngine::Report report = engine.ScanAll();
+  // The initial load runs beside the signal wait, so that SIGTERM during a long build cancels it
+  // instead of waiting for it (SIGHUP here is dropped: this load is a full scan anyway).
+  ConfigEngine::Report report;
+  bool stop_now = false;
+  {
+    std::atomic<bool> loading{true};
+    std::thread load([&] {
+      report = engine.ScanAll();
+      loading.store(false);
+    });
+    const timespec poll = absl::ToTimespec(absl::Milliseconds(20));
+    while (loading.load()) {
+      const int sig = sigtimedwait(&signals, nullptr, &poll);
+      if ((sig == SIGTERM || sig == SIGINT) && !stop_now) {
+        spdlog::info("{} during the initial load: cancelling it and shutting down",
+                     sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        stop_now = true;
+        engine.CancelBuilds();
+      }
+    }
+    load.join();
+  }
   const absl::Time scanned = absl::Now();
   absl::Duration took = scanned - start;
   MetricsSampler::Sources sources;
@@ -178,11 +199,13 @@ int RunDaemon(DaemonOptions options) {
     ready->store(reason.empty());
     (*server)->RefreshHealth();
   };
-  check_readiness();
-  (*server)->SetServing(true);
+  if (!stop_now) {
+    check_readiness();
+    (*server)->SetServing(true);
+  }
 
   const timespec tick = absl::ToTimespec(options.health_interval);
-  while (true) {
+  while (!stop_now) {
     int sig = sigtimedwait(&signals, nullptr, &tick);
     if (sig < 0) {  // timeout (EAGAIN) or EINTR
       check_readiness();

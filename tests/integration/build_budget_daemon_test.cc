@@ -232,5 +232,22 @@ TEST(BuildBudgetDaemonTest, SigtermDuringALongRebuildExitsWithinTheGrace) {
   ExpectPromptExit(daemon, 1s);
 }
 
+TEST(BuildBudgetDaemonTest, SigtermDuringTheInitialLoadExitsWithinTheGrace) {
+  TempDir root, state;
+  root.Write("slow/_schema.json", kUniqueItemsSchema);
+  root.Write("slow/10-items.json", SlowValidation().files(0).content());
+  LimitedDaemon daemon(root, state, {"--shutdown-grace", "1s", "--build-timeout", "60s"});
+  // The initial load starts right after the listeners are up.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (daemon.log().find("serving gRPC on") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline && daemon.process().running()) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_THAT(daemon.log(), HasSubstr("serving gRPC on"));
+  std::this_thread::sleep_for(700ms);
+  ExpectPromptExit(daemon, 1s);
+  EXPECT_THAT(daemon.log(), HasSubstr("during the initial load"));
+}
+
 }  // namespace
 }  // namespace hearth
