@@ -312,6 +312,7 @@ TEST(ConfigBuilderTest, RealConfigsFitTheDefaultBudgetEasily) {
   BuildResult r = ConfigBuilder::Build(Input(std::move(files)), options, &budget);
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.errors);
   EXPECT_LT(budget.used(), 64u << 10) << budget.used();
+  ::testing::Test::RecordProperty("example_build_bytes", std::to_string(budget.used()));
 
   // A large config: a 1 MiB JSON file of small members (the worst tree-to-text ratio) with four
   // profiles, each variant a full copy.
@@ -327,6 +328,7 @@ TEST(ConfigBuilderTest, RealConfigsFitTheDefaultBudgetEasily) {
   r = ConfigBuilder::Build(Input(std::move(large)), options, &large_budget);
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.errors);
   EXPECT_LT(large_budget.used(), options.budget.max_bytes / 2) << large_budget.used();
+  ::testing::Test::RecordProperty("large_build_bytes", std::to_string(large_budget.used()));
 }
 
 TEST(ConfigBuilderTest, ContentHashIsStableAndSensitive) {
