@@ -357,6 +357,11 @@ TEST_F(ConfigServiceTest, ValidateLimitsCandidateSizes) {
   EXPECT_EQ(all_too_big.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(all_too_big.error_message(), HasSubstr("4000 bytes together"));
 
+  grpc::Status long_name =
+      Validate(Candidates("fresh", {{std::string(300, 'n') + ".json", "{}"}}), &response);
+  EXPECT_EQ(long_name.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(long_name.error_message(), HasSubstr("at most 255"));
+
   ASSERT_TRUE(Validate(Candidates("fresh", {{"a.json", kb}, {"b.json", kb}}), &response).ok());
   EXPECT_TRUE(response.valid());
 }
