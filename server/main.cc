@@ -15,26 +15,6 @@
 
 namespace {
 
-// Flags shared by every command that reads roots.
-void AddEngineFlags(CLI::App* cmd, hearth::ConfigEngine::Options* o) {
-  cmd->add_option("--root", o->roots,
-                  "Config root directory (repeatable; a later root overrides an earlier one for "
-                  "the same config name)")
-      ->required()
-      ->allow_extra_args(false)
-      ->check(CLI::ExistingDirectory);
-  cmd->add_option("--env-allow", o->build.env_allow_prefixes,
-                  "Allow ${env:NAME} for names starting with this prefix (repeatable; none by "
-                  "default, so no environment variable leaks by accident)")
-      ->allow_extra_args(false);
-  cmd->add_option("--max-file-bytes", o->max_file_bytes, "Refuse config files larger than this")
-      ->capture_default_str();
-  cmd->add_option("--max-depth", o->build.limits.max_depth, "Maximum nesting depth of a document")
-      ->capture_default_str();
-  cmd->add_flag("--allow-external-symlinks", o->allow_external_symlinks,
-                "Follow symlinks that resolve outside their root");
-}
-
 // A CLI11 validator for Go-style durations ("5ms", "30s", "1m").
 const CLI::Validator kDuration(
     [](std::string& s) -> std::string {
@@ -50,6 +30,43 @@ absl::Duration ToDuration(const std::string& s) {
   absl::Duration d;
   absl::ParseDuration(s, &d);  // validated by kDuration
   return d;
+}
+
+// String forms of the engine flags that are not plain fields.
+struct BuildFlags {
+  std::string timeout = "10s";
+};
+
+// Flags shared by every command that reads roots.
+void AddEngineFlags(CLI::App* cmd, hearth::ConfigEngine::Options* o, BuildFlags* build_flags) {
+  cmd->add_option("--root", o->roots,
+                  "Config root directory (repeatable; a later root overrides an earlier one for "
+                  "the same config name)")
+      ->required()
+      ->allow_extra_args(false)
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--env-allow", o->build.env_allow_prefixes,
+                  "Allow ${env:NAME} for names starting with this prefix (repeatable; none by "
+                  "default, so no environment variable leaks by accident)")
+      ->allow_extra_args(false);
+  cmd->add_option("--max-file-bytes", o->max_file_bytes, "Refuse config files larger than this")
+      ->capture_default_str();
+  cmd->add_option("--max-depth", o->build.limits.max_depth,
+                  "Maximum nesting depth of a document, as parsed and as served")
+      ->capture_default_str();
+  cmd->add_option("--max-build-bytes", o->build.budget.max_bytes,
+                  "Memory one config build may produce: files, parsed trees, YAML aliases, "
+                  "merges, ${...} expansions and renderings of every profile together")
+      ->capture_default_str();
+  cmd->add_option("--build-timeout", build_flags->timeout,
+                  "Wall time one config build (or ValidateConfig dry run) may take")
+      ->capture_default_str()
+      ->check(kDuration);
+  cmd->add_option("--max-render-bytes", o->build.max_render_bytes,
+                  "Largest canonical JSON of one config variant (keep below --max-message-bytes)")
+      ->capture_default_str();
+  cmd->add_flag("--allow-external-symlinks", o->allow_external_symlinks,
+                "Follow symlinks that resolve outside their root");
 }
 
 // Reads a TOML settings file into flags: `key = value` (or under a [serve] table) becomes
@@ -118,7 +135,8 @@ int main(int argc, char** argv) {
   hearth::RenderCommand render;
   CLI::App* render_cmd =
       app.add_subcommand("render", "Print one config as canonical JSON (or its provenance)");
-  AddEngineFlags(render_cmd, &render.engine);
+  BuildFlags build_flags;  // one command runs: its flags fill this
+  AddEngineFlags(render_cmd, &render.engine, &build_flags);
   render_cmd->add_option("name", render.name, "Config name, e.g. payments or team-a/billing")
       ->required();
   render_cmd->add_option("--profile", render.profile, "Profile to apply (NAME.PROFILE.EXT files)");
@@ -130,7 +148,7 @@ int main(int argc, char** argv) {
   hearth::CheckCommand check;
   CLI::App* check_cmd = app.add_subcommand(
       "check", "Load every config under the roots; one line per config; exit 1 on any error");
-  AddEngineFlags(check_cmd, &check.engine);
+  AddEngineFlags(check_cmd, &check.engine, &build_flags);
   check_cmd->add_flag("-q,--quiet", check.quiet, "Print only failing configs");
 
   hearth::DaemonOptions serve;
@@ -145,7 +163,7 @@ int main(int argc, char** argv) {
                    "the dashes (root = [\"/etc/hearth\"], grpc-listen = [\"...\"]); flags "
                    "given on the command line come after it")
       ->check(CLI::ExistingFile);
-  AddEngineFlags(serve_cmd, &serve.engine);
+  AddEngineFlags(serve_cmd, &serve.engine, &build_flags);
   serve_cmd
       ->add_option("--grpc-listen", serve.grpc.listen,
                    "gRPC listen address, repeatable: HOST:PORT (port 0 picks one) or "
@@ -171,6 +189,11 @@ int main(int argc, char** argv) {
   serve_cmd
       ->add_option("--max-message-bytes", serve.grpc.max_message_bytes,
                    "Largest gRPC request or response")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-queued-validations", serve.grpc.max_queued_validations,
+                   "ValidateConfig calls waiting for a --workers thread (RESOURCE_EXHAUSTED past "
+                   "it); at most --workers run at once, each within --max-build-bytes")
       ->capture_default_str();
   serve_cmd
       ->add_option("--max-watch-streams", serve.grpc.max_watch_streams,
@@ -244,10 +267,21 @@ int main(int argc, char** argv) {
     // --help / --version exit 0; every usage error exits 2, as documented.
     return app.exit(e) == 0 ? 0 : 2;
   }
+  const absl::Duration build_timeout = ToDuration(build_flags.timeout);
+  render.engine.build.budget.timeout = build_timeout;
+  check.engine.build.budget.timeout = build_timeout;
+  serve.engine.build.budget.timeout = build_timeout;
   if (render_cmd->parsed()) return hearth::RunRender(render, std::cout, std::cerr);
   if (check_cmd->parsed()) return hearth::RunCheck(check, std::cout, std::cerr);
   if (serve_cmd->parsed()) {
     if (serve.grpc.listen.empty()) serve.grpc.listen.push_back("127.0.0.1:7070");
+    // ValidateConfig candidates, all together, fit in one request; a rendering, in one response.
+    serve.engine.max_candidate_bytes = serve.grpc.max_message_bytes;
+    constexpr size_t kResponseHeadroom = 64u << 10;
+    if (serve_cmd->get_option("--max-render-bytes")->count() == 0 &&
+        serve.grpc.max_message_bytes > 2 * kResponseHeadroom) {
+      serve.engine.build.max_render_bytes = serve.grpc.max_message_bytes - kResponseHeadroom;
+    }
     serve.reload.quiet = ToDuration(serve_flags.quiet);
     serve.reload.max_delay = ToDuration(serve_flags.max_delay);
     serve.reload.poll_interval = ToDuration(serve_flags.poll_interval);

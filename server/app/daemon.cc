@@ -10,9 +10,11 @@
 #include <cstring>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "server/app/metrics_exporter.h"
 #include "server/watch/inotify_watcher.h"
 #include "spdlog/spdlog.h"
@@ -149,7 +151,28 @@ int RunDaemon(DaemonOptions options) {
     }
   }
   absl::Time start = absl::Now();
-  ConfigEngine::Report report = engine.ScanAll();
+  // The initial load runs beside the signal wait, so that SIGTERM during a long build cancels it
+  // instead of waiting for it (SIGHUP here is dropped: this load is a full scan anyway).
+  ConfigEngine::Report report;
+  bool stop_now = false;
+  {
+    std::atomic<bool> loading{true};
+    std::thread load([&] {
+      report = engine.ScanAll();
+      loading.store(false);
+    });
+    const timespec poll = absl::ToTimespec(absl::Milliseconds(20));
+    while (loading.load()) {
+      const int sig = sigtimedwait(&signals, nullptr, &poll);
+      if ((sig == SIGTERM || sig == SIGINT) && !stop_now) {
+        spdlog::info("{} during the initial load: cancelling it and shutting down",
+                     sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        stop_now = true;
+        engine.CancelBuilds();
+      }
+    }
+    load.join();
+  }
   const absl::Time scanned = absl::Now();
   absl::Duration took = scanned - start;
   MetricsSampler::Sources sources;
@@ -181,11 +204,13 @@ int RunDaemon(DaemonOptions options) {
     ready->store(reason.empty());
     (*server)->RefreshHealth();
   };
-  check_readiness();
-  (*server)->SetServing(true);
+  if (!stop_now) {
+    check_readiness();
+    (*server)->SetServing(true);
+  }
 
   const timespec tick = absl::ToTimespec(options.health_interval);
-  while (true) {
+  while (!stop_now) {
     int sig = sigtimedwait(&signals, nullptr, &tick);
     if (sig < 0) {  // timeout (EAGAIN) or EINTR
       check_readiness();
@@ -203,7 +228,16 @@ int RunDaemon(DaemonOptions options) {
   // Scrapes stop reading the components before they go away; the exporter itself outlives the
   // gRPC server, whose interceptors write into it.
   exporter->sampler().SetSources({});
+  // Builds in flight (a dry run, a rebuild) share the grace with the calls; when it ends they are
+  // cancelled at their next budget check, so none holds the exit past it.
+  absl::Notification calls_done;
+  std::thread canceller([&] {
+    calls_done.WaitForNotificationWithTimeout(options.shutdown_grace);
+    engine.CancelBuilds();
+  });
   (*server)->Shutdown(options.shutdown_grace);
+  calls_done.Notify();
+  canceller.join();
   coordinator->Stop();
   server->reset();
   coordinator.reset();

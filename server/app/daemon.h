@@ -16,8 +16,9 @@ namespace hearth {
 // Start-up order: watcher first (so no change made during the initial load is missed), then the
 // gRPC server (health NOT_SERVING), then the initial full load, then health SERVING.
 // Shutdown order (SIGTERM / SIGINT): health NOT_SERVING, watch streams end with UNAVAILABLE,
-// in-flight calls finish within shutdown_grace, then the watcher and coordinator stop, then the
-// engine is destroyed. SIGHUP forces a full rescan.
+// in-flight calls finish within shutdown_grace, builds still running when it ends (dry runs,
+// rebuilds) are cancelled (ConfigEngine::CancelBuilds), then the watcher and coordinator stop,
+// then the engine is destroyed. SIGHUP forces a full rescan.
 // Logs go through spdlog's default logger (see logging.h); each config's rebuild errors are logged
 // once when they change ("file:line:col: message"), never config values.
 struct DaemonOptions {

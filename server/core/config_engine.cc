@@ -89,6 +89,7 @@ class ConfigEngine::Impl {
   }
   absl::StatusOr<BuildResult> Validate(std::string_view name, std::vector<Candidate> candidates,
                                        bool replace_on_disk) const;
+  void CancelBuilds() { cancel_.store(true); }
 
  private:
   // Walks `root_index` collecting configs into `out`; a root that cannot be listed into
@@ -117,6 +118,7 @@ class ConfigEngine::Impl {
   std::vector<Root> roots_;  // Constant after construction.
   mutable absl::Mutex stripes_[kRebuildStripes];
   std::atomic<int64_t> last_progress_ns_{absl::ToUnixNanos(absl::InfinitePast())};
+  std::atomic<bool> cancel_{false};  // every build's budget watches it
 
   // Configs known from scans and rebuilds: name -> schema display name used ("" if none).
   mutable absl::Mutex known_mu_;
@@ -213,6 +215,8 @@ std::optional<FoundConfig> ConfigEngine::Impl::Find(std::string_view name,
 BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache* schemas,
                                            const std::vector<Candidate>* candidates,
                                            bool replace) const {
+  // The budget's clock starts before the files are read.
+  BuildBudget budget(options_.build.budget, &cancel_);
   const Root& root = roots_[found.root];
   BuildInput input;
   input.name = found.name;
@@ -265,7 +269,7 @@ BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache
   input.schema = schema.validator;
   input.schema_name = schema.name;
   input.schema_error = schema.error;
-  BuildResult result = ConfigBuilder::Build(std::move(input), options_.build);
+  BuildResult result = ConfigBuilder::Build(std::move(input), options_.build, &budget);
   result.errors.insert(result.errors.begin(), read_errors.begin(), read_errors.end());
   if (!read_errors.empty()) result.version.reset();
   return result;
@@ -276,6 +280,7 @@ void ConfigEngine::Impl::BuildAndPublish(const FoundConfig& found, SchemaCache* 
   absl::MutexLock stripe(&StripeFor(found.name));
   BuildResult result = BuildFound(found, schemas, nullptr, false);
   last_progress_ns_.store(absl::ToUnixNanos(absl::Now()), std::memory_order_relaxed);
+  if (result.cancelled) return;  // shutting down: leave the store as it was
   {
     absl::MutexLock lock(&known_mu_);
     known_[found.name] = result.version ? result.version->schema : std::string();
@@ -480,6 +485,20 @@ absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
           "' must be a plain file name with a .toml, .json, .yaml, .yml or .env extension"));
     }
   }
+  uint64_t total = 0;
+  for (const Candidate& c : candidates) {
+    if (c.content.size() > options_.max_file_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "candidate ", c.file_name, " is ", c.content.size(), " bytes, more than the ",
+          options_.max_file_bytes, "-byte limit on config files (--max-file-bytes)"));
+    }
+    total += c.content.size();
+  }
+  if (total > options_.max_candidate_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the candidates are ", total, " bytes together, more than the ",
+                     options_.max_candidate_bytes, "-byte limit of one request"));
+  }
   std::string unreadable;
   std::optional<FoundConfig> found = Find(name, &unreadable);
   if (!unreadable.empty()) return absl::FailedPreconditionError(unreadable);
@@ -519,6 +538,8 @@ absl::StatusOr<BuildResult> ConfigEngine::Validate(std::string_view name,
   if (!valid.ok()) return valid;
   return impl_->Validate(name, std::move(candidates), replace_on_disk);
 }
+
+void ConfigEngine::CancelBuilds() { impl_->CancelBuilds(); }
 
 absl::Status ConfigEngine::ValidateName(std::string_view name) {
   if (name.empty()) return absl::InvalidArgumentError("config name is empty");

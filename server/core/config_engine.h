@@ -25,7 +25,9 @@ class ConfigEngine {
   struct Options {
     std::vector<std::string> roots;  // later roots override earlier ones for the same config name
     BuildOptions build;
-    uint64_t max_file_bytes = 4u << 20;
+    uint64_t max_file_bytes = 4u << 20;  // also each ValidateConfig candidate
+    // All candidates of one Validate call together (the gRPC message limit bounds them anyway).
+    uint64_t max_candidate_bytes = 16u << 20;
     bool allow_external_symlinks = false;  // symlinks resolving outside their root
     int load_threads = 0;                  // 0: std::thread::hardware_concurrency()
     ConfigStore::Options store;
@@ -33,11 +35,11 @@ class ConfigEngine {
 
   // What a scan or a rebuild did.
   struct Report {
-    size_t configs = 0;    // configs seen
-    size_t published = 0;  // new versions published
-    size_t unchanged = 0;  // rebuilt, same content: not republished
-    size_t failed = 0;     // rebuild failed (last-known-good kept)
-    size_t removed = 0;    // configs whose directory vanished
+    size_t configs = 0;                    // configs seen
+    size_t published = 0;                  // new versions published
+    size_t unchanged = 0;                  // rebuilt, same content: not republished
+    size_t failed = 0;                     // rebuild failed (last-known-good kept)
+    size_t removed = 0;                    // configs whose directory vanished
     std::vector<std::string> root_errors;  // unreadable roots etc.
     // Directories below a root that exist but cannot be listed ("team: cannot open: Permission
     // denied", relative to the root); the configs in them keep their last-known-good.
@@ -62,7 +64,9 @@ class ConfigEngine {
 
   // Dry run for a config: parses `candidates` (file name + content) layered over the files on disk
   // (or instead of them when replace_on_disk), applies the schema, and returns the result without
-  // publishing. Invalid names -> INVALID_ARGUMENT.
+  // publishing. Runs under the same per-build budget (options.build.budget) as a rebuild; its
+  // errors are in the result. Invalid names, a candidate over max_file_bytes, or candidates over
+  // max_candidate_bytes together -> INVALID_ARGUMENT.
   struct Candidate {
     std::string file_name;  // "10-db.yaml" (decides format and profile)
     std::string content;
@@ -73,6 +77,11 @@ class ConfigEngine {
   // When the engine last finished building a config (a heartbeat for the reload pipeline: a
   // long full scan still makes progress config by config). InfinitePast before the first.
   absl::Time last_progress() const;
+
+  // Stops every build in flight at its next budget check, and every later one at its start (for
+  // shutdown; there is no undo). Cancelled rebuilds leave the store as it was: last-known-good
+  // versions and recorded errors stay. Thread-safe, returns at once.
+  void CancelBuilds();
 
   ConfigStore& store() { return *store_; }
   const ConfigStore& store() const { return *store_; }

@@ -72,19 +72,29 @@ std::string_view FormatName(Format f) {
 
 absl::StatusOr<Value> ParseDocument(Format f, std::string_view text, const SourceRef& src,
                                     const ParseLimits& limits) {
+  absl::StatusOr<Value> parsed;
   switch (f) {
     case Format::kToml:
-      return ParseToml(text, src, limits);
-    case Format::kJson:
-      return ParseJson(text, src, limits);
-    case Format::kYaml:
-      return ParseYaml(text, src, limits);
-    case Format::kEnv:
-      return ParseEnv(text, src, limits);
-    case Format::kUnknown:
+      parsed = ParseToml(text, src, limits);
       break;
+    case Format::kJson:
+      parsed = ParseJson(text, src, limits);
+      break;
+    case Format::kYaml:
+      return ParseYaml(text, src, limits);  // charges its nodes as it builds them
+    case Format::kEnv:
+      parsed = ParseEnv(text, src, limits);
+      break;
+    case Format::kUnknown:
+      return DiagnosticError(src.name, 0, 0, "unsupported file format");
   }
-  return DiagnosticError(src.name, 0, 0, "unsupported file format");
+  // These front ends cannot amplify (their trees are a small multiple of the text, which
+  // --max-file-bytes bounds), so charging after the parse is enough.
+  if (parsed.ok() && limits.budget != nullptr &&
+      !limits.budget->Charge(parsed->ApproximateBytes())) {
+    return absl::ResourceExhaustedError(FormatDiagnostic(src.name, 0, 0, limits.budget->Message()));
+  }
+  return parsed;
 }
 
 absl::Status ValidateUtf8(std::string_view text, const SourceRef& src) {

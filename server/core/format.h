@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "server/core/build_budget.h"
 #include "server/core/diagnostic.h"
 #include "server/core/value.h"
 
@@ -24,6 +25,11 @@ struct ParseLimits {
   // Nesting of arrays/objects: the top-level container is level 1, so the default allows 64
   // brackets in `[[[...]]]`, and a .env key with up to 63 "__" separators.
   int max_depth = 64;
+  // The build this parse belongs to (may be null: only the per-file caps apply). ParseDocument
+  // charges the parsed tree's ApproximateBytes to it; the YAML front end charges every node as it
+  // builds it, an alias for the bytes of the copy it makes, so an alias bomb stops early. Not
+  // owned; the parse uses it from the calling thread only.
+  BuildBudget* budget = nullptr;
 };
 
 // Parses `text` in format `f` into a Value tree whose every node has an Origin (file_id from
@@ -38,7 +44,7 @@ struct ParseLimits {
 //    doubles even when whole (1.0 is a double, 1 an int).
 //  * The top-level value is returned as it is (an object usually); the caller decides whether
 //    anything else is acceptable.
-//  * Errors are InvalidArgument (ResourceExhausted only if memory runs out).
+//  * Errors are InvalidArgument (ResourceExhausted if memory or limits.budget runs out).
 //  * Thread-safe: calls may run concurrently (JSON keeps one simdjson parser per thread).
 // Per format:
 //  * TOML (toml++): an empty document is an empty object. Dates and times become RFC 3339
@@ -52,7 +58,12 @@ struct ParseLimits {
 //    !!float, !!bool, !!null, !!map, !!seq tags are honoured, other tags are errors. Mapping
 //    keys must be non-null scalars and are kept as written ("1: x" has key "1"). Anchors and
 //    aliases work (an alias's root takes the alias's position); `<<` merge keys are supported
-//    (explicit keys win, then earlier sources). Alias expansion is capped to stop alias bombs.
+//    (explicit keys win, then earlier sources). Alias expansion is capped to stop alias bombs:
+//    per file in nodes and in bytes (max(16 MiB, 32 x the file size)), and by limits.budget.
+//    `!!binary` takes base64 (RFC 4648, padded; line breaks and blanks inside are ignored, as
+//    YAML folds them) and yields the base64 text with the blanks removed, a string: binary data
+//    is not necessarily UTF-8, and a JSON document can only carry it as text. Invalid base64 is
+//    an error that does not quote the value.
 absl::StatusOr<Value> ParseDocument(Format f, std::string_view text, const SourceRef& src,
                                     const ParseLimits& limits = {});
 

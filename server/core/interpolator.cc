@@ -1,5 +1,6 @@
 #include "server/core/interpolator.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <utility>
@@ -108,7 +109,21 @@ struct PathLink {
   std::string_view key;  // object key (or a whole dotted prefix for a root link)
   size_t index = 0;
   bool is_index = false;
+  int depth = 0;  // path components from the document root to the node (the root itself: 0)
 };
+
+// Containers on the longest path down from `v`, `v` included (a scalar: 0; `[]`: 1).
+int Height(const Value& v) {
+  int below = 0;
+  if (v.is_array()) {
+    for (const Value& item : v.AsArray()) below = std::max(below, Height(item));
+  } else if (v.is_object()) {
+    for (const auto& [key, member] : v.AsObject()) below = std::max(below, Height(member));
+  } else {
+    return 0;
+  }
+  return below + 1;
+}
 
 std::string PathString(const PathLink* link) {
   std::vector<const PathLink*> chain;
@@ -143,6 +158,7 @@ class Resolver {
 
   // Resolves every reference under `v`, skipping nodes already settled. Reports every failure.
   bool ResolveTree(Value& v, const PathLink* link) {
+    if (!BudgetOk(v, link)) return false;
     if (!states_.empty()) {
       auto it = states_.find(&v);
       if (it != states_.end() && it->second != State::kInProgress) {
@@ -155,8 +171,8 @@ class Resolver {
       case Value::Type::kArray: {
         bool ok = true;
         Value::Array& a = v.MutableArray();
-        for (size_t i = 0; i < a.size(); ++i) {
-          PathLink child{link, {}, i, true};
+        for (size_t i = 0; i < a.size() && !stopped_; ++i) {
+          PathLink child{link, {}, i, true, Depth(link) + 1};
           ok &= ResolveTree(a[i], &child);
         }
         return ok;
@@ -164,10 +180,11 @@ class Resolver {
       case Value::Type::kObject: {
         bool ok = true;
         for (auto& [key, member] : v.MutableObject()) {
-          PathLink child{link, key, 0, false};
+          if (stopped_) break;
+          PathLink child{link, key, 0, false, Depth(link) + 1};
           ok &= ResolveTree(member, &child);
         }
-        return ok;
+        return ok && !stopped_;
       }
       default:
         return true;
@@ -198,7 +215,7 @@ class Resolver {
     }
     states_[&v] = State::kInProgress;
     stack_.push_back({&v, path});
-    bool ok = Expand(v, path);
+    bool ok = Expand(v, path, Depth(link));
     stack_.pop_back();
     states_[&v] = ok ? State::kDone : State::kFailed;
     return ok;
@@ -206,7 +223,8 @@ class Resolver {
 
   // Computes the new value of string node `v` and stores it. The pieces view v's text, so the
   // node is only overwritten once they are no longer needed.
-  bool Expand(Value& v, const std::string& path) {
+  // `depth` is the node's own PathLink::depth.
+  bool Expand(Value& v, const std::string& path, int depth) {
     std::vector<Piece> pieces;
     if (std::string error = ParseTemplate(v.AsString(), &pieces); !error.empty()) {
       Report(v, path, error);
@@ -225,9 +243,15 @@ class Resolver {
       }
       Value* target = Lookup(piece.text, /*whole=*/true, v, path);
       if (target == nullptr) return false;
-      if ((target->is_array() || target->is_object()) &&
-          !Spend(v, path, target->ApproximateBytes())) {
-        return false;
+      if (target->is_array() || target->is_object()) {
+        if (options_.max_depth > 0 && depth + Height(*target) > options_.max_depth) {
+          Report(v, path,
+                 absl::StrCat("copying \"${", Sv(piece.text),
+                              "}\" here nests the document deeper than ", options_.max_depth,
+                              " levels"));
+          return false;
+        }
+        if (!Spend(v, path, target->ApproximateBytes())) return false;
       }
       origin.untyped = target->origin().untyped;
       Value copy = *target;
@@ -300,10 +324,11 @@ class Resolver {
     Value* cur = &root_;
     bool settled = false;  // true inside a node that is already final
     std::string cur_path;
+    int cur_depth = 0;
     size_t pos = 0;
     bool more = true;
     while (true) {
-      if (!Settle(*cur, cur_path, &settled)) return nullptr;
+      if (!Settle(*cur, cur_path, cur_depth, &settled)) return nullptr;
       if (!more) break;
       size_t dot = dotted.find('.', pos);
       std::string_view part = dotted.substr(pos, dot == std::string_view::npos ? dot : dot - pos);
@@ -333,11 +358,12 @@ class Resolver {
       }
       if (!cur_path.empty()) cur_path.push_back('.');
       cur_path.append(part);
+      ++cur_depth;
       cur = next;
     }
     if (whole && !settled && (cur->is_object() || cur->is_array())) {
       stack_.push_back({cur, cur_path});
-      PathLink link{nullptr, cur_path, 0, false};
+      PathLink link{nullptr, cur_path, 0, false, cur_depth};
       bool ok = ResolveTree(*cur, &link);
       stack_.pop_back();
       if (!ok) return nullptr;
@@ -346,7 +372,7 @@ class Resolver {
   }
 
   // Makes sure node `v` holds its final value before a lookup looks into it or returns it.
-  bool Settle(Value& v, const std::string& path, bool* settled) {
+  bool Settle(Value& v, const std::string& path, int depth, bool* settled) {
     if (*settled) return true;
     if (auto it = states_.find(&v); it != states_.end()) {
       if (it->second == State::kInProgress) {
@@ -357,7 +383,7 @@ class Resolver {
       return it->second == State::kDone;
     }
     if (v.is_string() && HasMarker(v.AsString())) {
-      PathLink link{nullptr, path, 0, false};
+      PathLink link{nullptr, path, 0, false, depth};
       *settled = true;
       return ResolveString(v, &link);
     }
@@ -394,23 +420,50 @@ class Resolver {
     return false;
   }
 
-  // Charges `bytes` of output against the expansion budget.
+  static int Depth(const PathLink* link) { return link == nullptr ? 0 : link->depth; }
+
+  // Charges `bytes` of output against the expansion budget and the build's budget.
   bool Spend(const Value& v, const std::string& path, size_t bytes) {
     if (!WithinBudget(v, path, bytes)) return false;
     spent_ += bytes;
+    if (options_.budget != nullptr && !options_.budget->Charge(bytes)) {
+      ReportBuildBudget(v, path);
+      return false;
+    }
     return true;
   }
 
-  // Whether `bytes` more would still fit in the budget; reports (once) when not.
+  // Whether `bytes` more would still fit in both budgets; reports (once) when not.
   bool WithinBudget(const Value& v, const std::string& path, size_t bytes) {
-    if (bytes <= options_.max_expansion_bytes - spent_) return true;  // spent_ <= max always
-    if (!budget_reported_) {
-      budget_reported_ = true;
-      Report(
-          v, path,
-          absl::StrCat("references expand to more than ", options_.max_expansion_bytes, " bytes"));
+    if (bytes > options_.max_expansion_bytes - spent_) {  // spent_ <= max always
+      if (!budget_reported_) {
+        budget_reported_ = true;
+        Report(v, path,
+               absl::StrCat("references expand to more than ", options_.max_expansion_bytes,
+                            " bytes"));
+      }
+      return false;
     }
+    if (options_.budget != nullptr && !options_.budget->Fits(bytes)) {
+      ReportBuildBudget(v, path);
+      return false;
+    }
+    return true;
+  }
+
+  // The build's clock, checked once per node visited. On expiry (or cancellation) the walk stops.
+  bool BudgetOk(const Value& v, const PathLink* link) {
+    if (stopped_) return false;
+    if (options_.budget == nullptr || options_.budget->Check()) return true;
+    ReportBuildBudget(v, PathString(link));
     return false;
+  }
+
+  void ReportBuildBudget(const Value& v, const std::string& path) {
+    stopped_ = true;
+    if (budget_reported_) return;
+    budget_reported_ = true;
+    Report(v, path, options_.budget->Message());
   }
 
   // `v` is in progress and was reached again: report the chain from its frame to the top.
@@ -441,6 +494,7 @@ class Resolver {
   std::vector<Frame> stack_;                         // references being resolved, outermost first
   size_t spent_ = 0;
   bool budget_reported_ = false;
+  bool stopped_ = false;  // the build's budget ran out: stop walking
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "server/core/build_budget.h"
 #include "server/core/value.h"
 
 namespace hearth {
@@ -24,7 +25,9 @@ namespace hearth {
 // form, booleans as true/false; null, objects and arrays cannot be spliced). References may
 // point at strings that hold references, and may go through them ("${a.b}" where a = "${c}");
 // cycles, missing keys, disallowed or unset env names, malformed references, chains deeper than
-// 32 and expansions beyond Options::max_expansion_bytes are errors.
+// 32, expansions beyond Options::max_expansion_bytes or Options::budget, and copies that would
+// nest the document deeper than Options::max_depth are errors. Every byte a reference produces
+// is charged to both budgets before or as it is built; the budget's clock is checked per node.
 //
 // Origins: a rewritten value keeps the file:line:col of the string that held the reference, so
 // later errors (schema, blame) point at the line a person wrote. Its `untyped` flag is that of the
@@ -44,6 +47,12 @@ class Interpolator {
     // Upper bound on the bytes references may add (spliced text plus copied subtrees), so that a
     // few lines of config cannot expand exponentially ("billion laughs").
     size_t max_expansion_bytes = size_t{64} << 20;
+    // The build's budget, shared with the other stages and variants of the build (so a document
+    // expanded once per profile is charged once per profile). May be null. Not owned.
+    BuildBudget* budget = nullptr;
+    // Nesting limit for the rewritten document, counted as ParseLimits::max_depth counts it (the
+    // top-level container is level 1). 0: unchecked.
+    int max_depth = 0;
   };
 
   explicit Interpolator(Options options);

@@ -197,7 +197,7 @@ void AppendErrors(const valijson::ValidationResults& results, const Value& doc,
 // Coerces and validates on the calling thread's stack. Never throws.
 bool ValidateHere(const SchemaCoercer& coercer, const valijson::Schema& schema,
                   std::string_view name, Value& doc, absl::Span<const std::string> sources,
-                  std::vector<std::string>* errors) {
+                  std::vector<std::string>* errors, BuildBudget* budget) {
   valijson::ValidationResults results;
   bool valid = false;
   try {
@@ -205,7 +205,12 @@ bool ValidateHere(const SchemaCoercer& coercer, const valijson::Schema& schema,
     // valijson's Validator caches compiled "pattern" regexes in itself, so it is not const; one
     // per call keeps Validate thread-safe. Create already checked that every pattern compiles.
     valijson::Validator validator(valijson::Validator::kStrongTypes);
-    valid = validator.validate(schema, ValueAdapter(doc), &results);
+    valid = validator.validate(schema, ValueAdapter(doc, budget), &results);
+  } catch (const BudgetExhausted&) {
+    errors->push_back(FormatAt(doc.origin(), sources,
+                               absl::StrCat("schema validation stopped: ", budget->Message(),
+                                            " (schema ", Sv(name), ")")));
+    return false;
   } catch (const std::exception& e) {
     errors->push_back(
         FormatAt(doc.origin(), sources,
@@ -326,7 +331,7 @@ absl::StatusOr<std::shared_ptr<const SchemaValidator>> SchemaValidator::Create(
 }
 
 bool SchemaValidator::Validate(Value& doc, absl::Span<const std::string> sources,
-                               std::vector<std::string>* errors) const {
+                               std::vector<std::string>* errors, BuildBudget* budget) const {
   const SchemaCoercer& coercer = *impl_->coercer;
   const valijson::Schema& schema = impl_->schema;
   if (coercer.uses_regex()) {
@@ -343,8 +348,9 @@ bool SchemaValidator::Validate(Value& doc, absl::Span<const std::string> sources
       }
       bool valid = false;
       const size_t stack = kBaseStackBytes + longest * kStackBytesPerSubjectByte;
-      if (RunOnStack(stack,
-                     [&] { valid = ValidateHere(coercer, schema, name_, doc, sources, errors); })) {
+      if (RunOnStack(stack, [&] {
+            valid = ValidateHere(coercer, schema, name_, doc, sources, errors, budget);
+          })) {
         return valid;
       }
       errors->push_back(FormatAt(doc.origin(), sources,
@@ -353,7 +359,7 @@ bool SchemaValidator::Validate(Value& doc, absl::Span<const std::string> sources
       return false;
     }
   }
-  return ValidateHere(coercer, schema, name_, doc, sources, errors);
+  return ValidateHere(coercer, schema, name_, doc, sources, errors, budget);
 }
 
 }  // namespace hearth

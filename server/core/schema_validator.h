@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "server/core/build_budget.h"
 #include "server/core/value.h"
 
 namespace hearth {
@@ -28,8 +29,11 @@ class SchemaValidator {
   // more specific error explains them. When the schema uses regular expressions ("pattern",
   // "patternProperties", date/time formats), a string or key longer than 256 KiB is an error:
   // std::regex needs stack in proportion to its input. Never throws.
-  bool Validate(Value& doc, absl::Span<const std::string> sources,
-                std::vector<std::string>* errors) const;
+  // With a `budget` (not owned; may be null), its clock is checked at every step into an array
+  // item or object member; when it runs out (or the build is cancelled) validation stops and one
+  // error says so (budget->Message(), at the document's origin).
+  bool Validate(Value& doc, absl::Span<const std::string> sources, std::vector<std::string>* errors,
+                BuildBudget* budget = nullptr) const;
 
   const std::string& name() const { return name_; }
 

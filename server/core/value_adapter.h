@@ -9,13 +9,21 @@
 //
 // Every wrapper holds a reference to a Value owned elsewhere: the Value must outlive the adapter.
 // ValueFrozen is the exception; it owns a copy (valijson freezes enum / const values).
+//
+// Budget: an adapter made with a BuildBudget passes it to every adapter it hands out, and each
+// step into an array item or object member checks the budget's clock; once it has run out the
+// step throws BudgetExhausted, which unwinds valijson (it is exception-safe) back to the caller.
+// That is how a validation that would take too long (a recursive schema over a large document)
+// stops cooperatively. Adapters made without a budget (frozen schema values) never throw it.
 
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <iterator>
 #include <string>
 #include <utility>
 
+#include "server/core/build_budget.h"
 #include "server/core/value.h"
 #include "valijson/exceptions.hpp"
 #include "valijson/internal/adapter.hpp"
@@ -51,6 +59,16 @@ inline bool DoubleIsInt64(double d) {
 
 }  // namespace value_adapter_internal
 
+// Thrown out of valijson when the build's budget runs out; see the file comment.
+struct BudgetExhausted : std::exception {
+  const char* what() const noexcept override { return "build budget exhausted"; }
+};
+
+// One step of a validation walk: checks `budget`'s clock (amortised), throws when it has run out.
+inline void Step(BuildBudget* budget) {
+  if (budget != nullptr && !budget->Check()) throw BudgetExhausted();
+}
+
 // Iterable view of an array Value.
 class ValueArray {
  public:
@@ -58,7 +76,8 @@ class ValueArray {
   using iterator = ValueArrayIterator;
 
   ValueArray() : value_(value_adapter_internal::EmptyArray()) {}
-  explicit ValueArray(const Value& value) : value_(value) {
+  explicit ValueArray(const Value& value, BuildBudget* budget = nullptr)
+      : value_(value), budget_(budget) {
     if (!value.is_array()) valijson::throwRuntimeError("Value is not an array.");
   }
 
@@ -68,6 +87,7 @@ class ValueArray {
 
  private:
   const Value& value_;
+  BuildBudget* budget_ = nullptr;
 };
 
 // Iterable view of an object Value.
@@ -77,7 +97,8 @@ class ValueObject {
   using iterator = ValueObjectIterator;
 
   ValueObject() : value_(value_adapter_internal::EmptyObject()) {}
-  explicit ValueObject(const Value& value) : value_(value) {
+  explicit ValueObject(const Value& value, BuildBudget* budget = nullptr)
+      : value_(value), budget_(budget) {
     if (!value.is_object()) valijson::throwRuntimeError("Value is not an object.");
   }
 
@@ -88,6 +109,7 @@ class ValueObject {
 
  private:
   const Value& value_;
+  BuildBudget* budget_ = nullptr;
 };
 
 // An owned copy of a Value, for the enum / const values valijson keeps in compiled schemas.
@@ -105,12 +127,13 @@ class ValueFrozen : public valijson::adapters::FrozenValue {
 class ValueWrapper {
  public:
   ValueWrapper() : value_(value_adapter_internal::EmptyObject()) {}
-  explicit ValueWrapper(const Value& value) : value_(value) {}
+  explicit ValueWrapper(const Value& value, BuildBudget* budget = nullptr)
+      : value_(value), budget_(budget) {}
 
   valijson::adapters::FrozenValue* freeze() const { return new ValueFrozen(value_); }
 
   opt::optional<ValueArray> getArrayOptional() const {
-    if (value_.is_array()) return opt::make_optional(ValueArray(value_));
+    if (value_.is_array()) return opt::make_optional(ValueArray(value_, budget_));
     return {};
   }
   bool getArraySize(size_t& result) const {
@@ -140,7 +163,7 @@ class ValueWrapper {
     return false;
   }
   opt::optional<ValueObject> getObjectOptional() const {
-    if (value_.is_object()) return opt::make_optional(ValueObject(value_));
+    if (value_.is_object()) return opt::make_optional(ValueObject(value_, budget_));
     return {};
   }
   bool getObjectSize(size_t& result) const {
@@ -170,6 +193,7 @@ class ValueWrapper {
 
  private:
   const Value& value_;
+  BuildBudget* budget_ = nullptr;
 };
 
 // The adapter valijson's SchemaParser and Validator are instantiated with.
@@ -180,6 +204,8 @@ class ValueAdapter
   ValueAdapter() : BasicAdapter() {}
   // Implicit on purpose: valijson constructs adapters from DocumentType references.
   ValueAdapter(const Value& value) : BasicAdapter(ValueWrapper(value)) {}  // NOLINT
+  ValueAdapter(const Value& value, BuildBudget* budget)
+      : BasicAdapter(ValueWrapper(value, budget)) {}
 };
 
 class ValueArrayIterator {
@@ -190,9 +216,13 @@ class ValueArrayIterator {
   using pointer = ValueAdapter*;
   using reference = ValueAdapter&;
 
-  explicit ValueArrayIterator(Value::Array::const_iterator it) : it_(it) {}
+  explicit ValueArrayIterator(Value::Array::const_iterator it, BuildBudget* budget = nullptr)
+      : it_(it), budget_(budget) {}
 
-  ValueAdapter operator*() const { return ValueAdapter(*it_); }
+  ValueAdapter operator*() const {
+    Step(budget_);
+    return ValueAdapter(*it_, budget_);
+  }
   valijson::adapters::DerefProxy<ValueAdapter> operator->() const {
     return valijson::adapters::DerefProxy<ValueAdapter>(**this);
   }
@@ -203,7 +233,7 @@ class ValueArrayIterator {
     return *this;
   }
   ValueArrayIterator operator++(int) {
-    ValueArrayIterator pre(it_);
+    ValueArrayIterator pre(it_, budget_);
     ++it_;
     return pre;
   }
@@ -215,6 +245,7 @@ class ValueArrayIterator {
 
  private:
   Value::Array::const_iterator it_;
+  BuildBudget* budget_;
 };
 
 class ValueObjectIterator {
@@ -225,9 +256,13 @@ class ValueObjectIterator {
   using pointer = ValueObjectMember*;
   using reference = ValueObjectMember&;
 
-  explicit ValueObjectIterator(Value::Object::const_iterator it) : it_(it) {}
+  explicit ValueObjectIterator(Value::Object::const_iterator it, BuildBudget* budget = nullptr)
+      : it_(it), budget_(budget) {}
 
-  ValueObjectMember operator*() const { return ValueObjectMember(it_->first, it_->second); }
+  ValueObjectMember operator*() const {
+    Step(budget_);
+    return ValueObjectMember(it_->first, ValueAdapter(it_->second, budget_));
+  }
   valijson::adapters::DerefProxy<ValueObjectMember> operator->() const {
     return valijson::adapters::DerefProxy<ValueObjectMember>(**this);
   }
@@ -238,7 +273,7 @@ class ValueObjectIterator {
     return *this;
   }
   ValueObjectIterator operator++(int) {
-    ValueObjectIterator pre(it_);
+    ValueObjectIterator pre(it_, budget_);
     ++it_;
     return pre;
   }
@@ -249,6 +284,7 @@ class ValueObjectIterator {
 
  private:
   Value::Object::const_iterator it_;
+  BuildBudget* budget_;
 };
 
 inline bool ValueFrozen::equalTo(const valijson::adapters::Adapter& other, bool strict) const {
@@ -256,19 +292,19 @@ inline bool ValueFrozen::equalTo(const valijson::adapters::Adapter& other, bool 
 }
 
 inline ValueArrayIterator ValueArray::begin() const {
-  return ValueArrayIterator(value_.AsArray().begin());
+  return ValueArrayIterator(value_.AsArray().begin(), budget_);
 }
 inline ValueArrayIterator ValueArray::end() const {
-  return ValueArrayIterator(value_.AsArray().end());
+  return ValueArrayIterator(value_.AsArray().end(), budget_);
 }
 inline ValueObjectIterator ValueObject::begin() const {
-  return ValueObjectIterator(value_.AsObject().begin());
+  return ValueObjectIterator(value_.AsObject().begin(), budget_);
 }
 inline ValueObjectIterator ValueObject::end() const {
-  return ValueObjectIterator(value_.AsObject().end());
+  return ValueObjectIterator(value_.AsObject().end(), budget_);
 }
 inline ValueObjectIterator ValueObject::find(const std::string& property_name) const {
-  return ValueObjectIterator(value_.AsObject().find(property_name));
+  return ValueObjectIterator(value_.AsObject().find(property_name), budget_);
 }
 
 }  // namespace hearth

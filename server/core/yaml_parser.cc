@@ -41,6 +41,41 @@ constexpr std::string_view kCoreTagPrefix = "tag:yaml.org,2002:";
 // cannot exhaust memory. Generous for real configs (counted in nodes).
 constexpr size_t kMinAliasBudget = 100000;
 constexpr size_t kAliasBudgetPerByte = 10;
+// The same per file in bytes of copies (a few aliases of one long string are a bomb too), on top
+// of the build's budget (ParseLimits::budget) when there is one.
+constexpr uint64_t kMinAliasBytes = uint64_t{16} << 20;
+constexpr uint64_t kAliasBytesPerByte = 32;
+// What a node costs in memory, as Value::ApproximateBytes counts it: the node, a long string's
+// heap block, and for a mapping member its std::map node and key.
+constexpr uint64_t kMapMemberBytes = 32 + sizeof(std::string);
+uint64_t TextBytes(size_t size) { return size > 15 ? size : 0; }
+uint64_t ScalarBytes(const Value& v) {
+  return sizeof(Value) + (v.is_string() ? TextBytes(v.AsString().size()) : 0);
+}
+
+bool IsBase64Char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
+}
+
+// `!!binary` text with YAML's folded blanks removed, or nullopt if it is not padded base64
+// (RFC 4648 section 4).
+std::optional<std::string> Base64Text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') out.push_back(c);
+  }
+  if (out.size() % 4 != 0) return std::nullopt;
+  size_t data = out.size();
+  while (data > 0 && out.size() - data < 2 && out[data - 1] == '=') --data;
+  for (size_t i = 0; i < data; ++i) {
+    if (!IsBase64Char(out[i])) return std::nullopt;
+  }
+  // A padded final quantum has at least two data characters ("QQ==", "QUI=").
+  if (data < out.size() && data % 4 < 2) return std::nullopt;
+  return out;
+}
 
 // A read-only streambuf over caller memory, so yaml-cpp reads `text` without a copy.
 class ViewStreamBuf : public std::streambuf {
@@ -186,7 +221,8 @@ class YamlBuilder : public YAML::EventHandler {
       : text_(text),
         src_(src),
         limits_(limits),
-        alias_budget_(std::max(kMinAliasBudget, kAliasBudgetPerByte * text.size())) {}
+        alias_budget_(std::max(kMinAliasBudget, kAliasBudgetPerByte * text.size())),
+        alias_bytes_budget_(std::max<uint64_t>(kMinAliasBytes, kAliasBytesPerByte * text.size())) {}
 
   // The root, once a document has been handled.
   std::optional<Value>& root() { return root_; }
@@ -202,7 +238,8 @@ class YamlBuilder : public YAML::EventHandler {
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     if (ExpectingKey()) Abort(mark, "mapping keys must not be null");
-    Complete(Value::Null(OriginOf(mark)), anchor, /*height=*/0, /*count=*/1);
+    Produce(mark, sizeof(Value));
+    Complete(Value::Null(OriginOf(mark)), anchor, /*height=*/0, /*count=*/1, sizeof(Value));
   }
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -220,21 +257,33 @@ class YamlBuilder : public YAML::EventHandler {
     if (alias_nodes_ > alias_budget_) {
       Abort(mark, "aliases expand to too many nodes (possible alias bomb)");
     }
+    // Charged for the copy it makes, before making it.
+    alias_bytes_ += target.bytes;
+    if (alias_bytes_ > alias_bytes_budget_) {
+      Abort(mark, absl::StrCat("aliases expand to more than ", alias_bytes_budget_,
+                               " bytes in one file (possible alias bomb)"));
+    }
+    Produce(mark, target.bytes);
     Value copy = target.value;
     copy.set_origin(OriginOf(mark));
-    Complete(std::move(copy), YAML::NullAnchor, target.height, target.count);
+    Complete(std::move(copy), YAML::NullAnchor, target.height, target.count, target.bytes);
   }
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
     if (tag == "!") CheckQuoteClosed(mark);
     if (ExpectingKey()) {
-      if (anchor != YAML::NullAnchor)
-        RecordAnchor(anchor, Value::String(value, OriginOf(mark)), 0, 1);
+      if (anchor != YAML::NullAnchor) {
+        RecordAnchor(anchor, Value::String(value, OriginOf(mark)), 0, 1,
+                     sizeof(Value) + TextBytes(value.size()));
+      }
       SetKey(value, mark, /*plain=*/tag == "?");
       return;
     }
-    Complete(Resolve(mark, tag, value), anchor, 0, 1);
+    Value resolved = Resolve(mark, tag, value);
+    const uint64_t bytes = ScalarBytes(resolved);
+    Produce(mark, bytes);
+    Complete(std::move(resolved), anchor, 0, 1, bytes);
   }
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
@@ -278,19 +327,22 @@ class YamlBuilder : public YAML::EventHandler {
 
   struct Anchored {
     Value value;
-    int height;    // containers below and including this node (0 for scalars)
-    size_t count;  // nodes in the subtree
+    int height;      // containers below and including this node (0 for scalars)
+    size_t count;    // nodes in the subtree
+    uint64_t bytes;  // memory of the subtree, as charged to the budget
   };
   struct Merge {
     Value value;
     int height;
     size_t count;
+    uint64_t bytes;
   };
   struct Frame {
     Value value;
     YAML::anchor_t anchor;
     int height = 1;
     size_t count = 1;
+    uint64_t bytes = sizeof(Value);
     // Maps: the key waiting for its value.
     bool has_key = false;
     bool key_is_merge = false;
@@ -310,6 +362,14 @@ class YamlBuilder : public YAML::EventHandler {
   }
   [[noreturn]] void Abort(const YAML::Mark& mark, std::string_view message) {
     Abort(OriginOf(mark), message);
+  }
+  // Charges `bytes` about to be produced at `mark` to the build's budget, and checks its clock.
+  void Produce(const YAML::Mark& mark, uint64_t bytes) {
+    BuildBudget* budget = limits_.budget;
+    if (budget == nullptr || (budget->Charge(bytes) && budget->Check())) return;
+    const Origin origin = OriginOf(mark);
+    throw YamlAbort{absl::ResourceExhaustedError(
+        FormatDiagnostic(src_.name, origin.line, origin.column, budget->Message()))};
   }
   [[noreturn]] void TooDeep(const YAML::Mark& mark) {
     Abort(mark, absl::StrCat("nesting deeper than ", limits_.max_depth, " levels"));
@@ -335,6 +395,7 @@ class YamlBuilder : public YAML::EventHandler {
         tag == "?" || tag == "!" || tag == absl::StrCat(Sv(kCoreTagPrefix), map ? "map" : "seq");
     if (!tag_ok) Abort(mark, absl::StrCat("unsupported YAML tag '", tag, "'"));
     if (Depth() + 1 > limits_.max_depth) TooDeep(mark);
+    Produce(mark, sizeof(Value));
     Frame frame;
     frame.value = map ? Value::EmptyObject(OriginOf(mark)) : Value::EmptyArray(OriginOf(mark));
     frame.anchor = anchor;
@@ -345,7 +406,7 @@ class YamlBuilder : public YAML::EventHandler {
     Frame frame = std::move(stack_.back());
     stack_.pop_back();
     if (frame.value.is_object()) ApplyMerges(frame);
-    Complete(std::move(frame.value), frame.anchor, frame.height, frame.count);
+    Complete(std::move(frame.value), frame.anchor, frame.height, frame.count, frame.bytes);
   }
 
   // Keys written in the mapping win over merged ones; earlier merge sources win over later ones.
@@ -363,18 +424,21 @@ class YamlBuilder : public YAML::EventHandler {
         for (Value& item : merge.value.MutableArray()) merge_one(item);
       }
       frame.count += merge.count;
+      frame.bytes += merge.bytes;
       frame.height = std::max(frame.height, merge.height);
     }
   }
 
-  void RecordAnchor(YAML::anchor_t anchor, const Value& value, int height, size_t count) {
+  void RecordAnchor(YAML::anchor_t anchor, const Value& value, int height, size_t count,
+                    uint64_t bytes) {
     if (anchors_.size() <= anchor) anchors_.resize(anchor + 1);
-    anchors_[anchor] = Anchored{value, height, count};
+    anchors_[anchor] = Anchored{value, height, count, bytes};
   }
 
-  // A finished node: record its anchor and hand it to the parent (or make it the root).
-  void Complete(Value value, YAML::anchor_t anchor, int height, size_t count) {
-    if (anchor != YAML::NullAnchor) RecordAnchor(anchor, value, height, count);
+  // A finished node (its `bytes` already charged): record its anchor and hand it to the parent
+  // (or make it the root).
+  void Complete(Value value, YAML::anchor_t anchor, int height, size_t count, uint64_t bytes) {
+    if (anchor != YAML::NullAnchor) RecordAnchor(anchor, value, height, count, bytes);
     if (stack_.empty()) {
       root_ = std::move(value);
       return;
@@ -382,6 +446,7 @@ class YamlBuilder : public YAML::EventHandler {
     Frame& parent = stack_.back();
     parent.height = std::max(parent.height, height + 1);
     parent.count += count;
+    parent.bytes += bytes;
     if (parent.value.is_array()) {
       parent.value.MutableArray().push_back(std::move(value));
       return;
@@ -393,9 +458,15 @@ class YamlBuilder : public YAML::EventHandler {
           (value.is_array() && std::all_of(value.AsArray().begin(), value.AsArray().end(),
                                            [](const Value& v) { return v.is_object(); }));
       if (!ok) Abort(parent.key_origin, "'<<' (merge) must be a mapping or a list of mappings");
-      parent.merges.push_back(Merge{std::move(value), height, count});
+      parent.merges.push_back(Merge{std::move(value), height, count, bytes});
       return;
     }
+    const uint64_t member_bytes = kMapMemberBytes + TextBytes(parent.key.size());
+    if (BuildBudget* budget = limits_.budget; budget != nullptr && !budget->Charge(member_bytes)) {
+      throw YamlAbort{absl::ResourceExhaustedError(FormatDiagnostic(
+          src_.name, parent.key_origin.line, parent.key_origin.column, budget->Message()))};
+    }
+    parent.bytes += member_bytes;
     auto [it, inserted] = parent.value.MutableObject().try_emplace(std::move(parent.key));
     if (!inserted) Abort(parent.key_origin, absl::StrCat("duplicate key '", it->first, "'"));
     it->second = std::move(value);
@@ -411,6 +482,11 @@ class YamlBuilder : public YAML::EventHandler {
       }
       type = std::string_view(tag).substr(kCoreTagPrefix.size());
       if (type == "str") return Value::String(text, origin);
+      if (type == "binary") {
+        std::optional<std::string> base64 = Base64Text(text);
+        if (!base64) Abort(origin, "not valid base64 for !!binary");
+        return Value::String(*std::move(base64), origin);
+      }
     }
     const bool any = type.empty();
     if ((any || type == "null") && IsNullWord(text)) return Value::Null(origin);
@@ -452,7 +528,9 @@ class YamlBuilder : public YAML::EventHandler {
   const SourceRef& src_;
   const ParseLimits& limits_;
   const size_t alias_budget_;
+  const uint64_t alias_bytes_budget_;
   size_t alias_nodes_ = 0;
+  uint64_t alias_bytes_ = 0;
   int documents_ = 0;
   Origin document_origin_;
   std::vector<Frame> stack_;

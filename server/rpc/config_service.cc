@@ -14,8 +14,14 @@
 namespace hearth::rpc {
 namespace {
 
+constexpr size_t kMaxFileNameBytes = 255;  // NAME_MAX
+
 // A candidate's file name is a plain name inside the config directory.
 absl::Status ValidateFileName(const std::string& file_name) {
+  if (file_name.size() > kMaxFileNameBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("file_name is ", file_name.size(), " bytes; at most ", kMaxFileNameBytes));
+  }
   if (file_name.empty() || file_name == "." || file_name == ".." ||
       file_name.find('/') != std::string::npos || file_name.find('\0') != std::string::npos) {
     return absl::InvalidArgumentError(
@@ -131,6 +137,10 @@ grpc::ServerUnaryReactor* ConfigService::ValidateConfig(grpc::CallbackServerCont
         engine->Validate(request->name(), std::move(candidates), request->replace_on_disk());
     if (!result.ok()) {
       reactor->Finish(ToGrpcStatus(result.status()));
+      return;
+    }
+    if (result->cancelled) {
+      reactor->Finish(GrpcError(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
       return;
     }
     FillValidateResponse(engine->store(), request->name(), request->profile(), *result, response);

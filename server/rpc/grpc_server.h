@@ -49,7 +49,10 @@ class GrpcServer {
     size_t max_watch_streams = 10000;       // all connections together
     int max_streams_per_connection = 1000;  // HTTP/2 concurrent streams per connection
     size_t max_dirty_per_stream = 4096;     // see WatchHub::Options
-    size_t max_queued_validations = 64;
+    // ValidateConfig dry runs waiting for one of the `workers` threads; beyond it calls get
+    // RESOURCE_EXHAUSTED. At most `workers` run at once, each within its build budget, so dry
+    // runs hold at most workers x BuildLimits::max_bytes.
+    size_t max_queued_validations = 16;
     absl::Duration progress_interval = absl::Seconds(10);
     std::string instance_id;  // "" generates a random one
     // Extra readiness condition for health (e.g. "the file watcher is healthy"); may be empty.

@@ -357,5 +357,65 @@ TEST(ConfigEngineTest, RebuildAfterTheRootVanishedKeepsTheLastKnownGood) {
   EXPECT_EQ(Json(engine, "a"), R"({"a":2})");
 }
 
+TEST(ConfigEngineTest, BudgetErrorsKeepTheLastKnownGood) {
+  TempDir root;
+  root.Write("app/a.json", R"({"v":1})");
+  ConfigEngine::Options options = OptionsFor({root.path()});
+  options.build.budget.max_bytes = 1 << 20;
+  ConfigEngine engine(options);
+  engine.ScanAll();
+  ASSERT_EQ(Json(engine, "app"), R"({"v":1})");
+  // 2 KB of text that expands past 1 MiB.
+  std::string toml = "l0 = \"" + std::string(100, 'x') + "\"\n";
+  for (int i = 1; i <= 14; ++i) {
+    toml += "l" + std::to_string(i) + " = \"${l" + std::to_string(i - 1) + "}${l" +
+            std::to_string(i - 1) + "}\"\n";
+  }
+  root.Write("app/b.toml", toml);
+  ConfigEngine::Report report = engine.Rebuild("app");
+  EXPECT_EQ(report.failed, 1u);
+  EXPECT_EQ(Json(engine, "app"), R"({"v":1})");
+  std::shared_ptr<const ConfigEntry> entry = engine.store().Get("app");
+  ASSERT_NE(entry, nullptr);
+  ASSERT_EQ(entry->errors.size(), 1u);
+  EXPECT_THAT(entry->errors[0], StartsWith("app/b.toml:"));
+  EXPECT_THAT(entry->errors[0], HasSubstr("--max-build-bytes"));
+}
+
+TEST(ConfigEngineTest, CancelledBuildsLeaveTheStoreAlone) {
+  TempDir root;
+  root.Write("app/a.json", R"({"v":1})");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  const uint64_t revision = engine.store().revision();
+  engine.CancelBuilds();
+  root.Write("app/a.json", R"({"v":2})");
+  ConfigEngine::Report report = engine.Rebuild("app");
+  EXPECT_EQ(report.published, 0u);
+  EXPECT_EQ(report.failed, 0u);
+  EXPECT_EQ(engine.store().revision(), revision);
+  EXPECT_EQ(Json(engine, "app"), R"({"v":1})");
+  EXPECT_THAT(engine.store().Get("app")->errors, IsEmpty());
+  // Dry runs say they were cancelled.
+  absl::StatusOr<BuildResult> dry = engine.Validate("app", {{"b.json", "{}"}}, false);
+  ASSERT_TRUE(dry.ok());
+  EXPECT_TRUE(dry->cancelled);
+}
+
+TEST(ConfigEngineTest, ValidateLimitsCandidateSizes) {
+  TempDir root;
+  ConfigEngine::Options options = OptionsFor({root.path()});
+  options.max_file_bytes = 10;
+  options.max_candidate_bytes = 15;
+  ConfigEngine engine(options);
+  EXPECT_EQ(engine.Validate("app", {{"a.json", R"({"abcdefgh":1})"}}, false).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  absl::StatusOr<BuildResult> together = engine.Validate(
+      "app", {{"a.json", R"({"a":1})"}, {"b.json", R"({"b":2})"}, {"c.json", "{}"}}, false);
+  EXPECT_EQ(together.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(together.status().message()), HasSubstr("16 bytes together"));
+  EXPECT_TRUE(engine.Validate("app", {{"a.json", R"({"a":1})"}}, false).ok());
+}
+
 }  // namespace
 }  // namespace hearth

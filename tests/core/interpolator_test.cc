@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/core/json_writer.h"
@@ -33,6 +34,8 @@ class InterpolatorTest : public ::testing::Test {
       return it->second;
     };
     options.max_expansion_bytes = max_expansion_bytes_;
+    options.budget = budget_;
+    options.max_depth = max_depth_;
     Interpolator interpolator(std::move(options));
     std::vector<std::string> errors;
     bool ok = interpolator.Run(doc, kSources, &errors);
@@ -48,7 +51,22 @@ class InterpolatorTest : public ::testing::Test {
   std::map<std::string, std::string> env_;
   int getenv_calls_ = 0;
   size_t max_expansion_bytes_ = size_t{64} << 20;
+  BuildBudget* budget_ = nullptr;
+  int max_depth_ = 0;
 };
+
+// {"l0": "x" * 100, "l1": "${l0}${l0}", ..., "l<levels>": "${l<levels-1>}${l<levels-1>}"}: the
+// last string is 100 * 2^levels bytes (issue 7's 757-byte request uses 18 levels).
+Value DoublingChain(int levels) {
+  Value doc = Value::EmptyObject();
+  doc.MutableObject().emplace("l00", Value::String(std::string(100, 'x')));
+  for (int i = 1; i <= levels; ++i) {
+    const std::string prev = absl::StrCat("${l", absl::Dec(i - 1, absl::kZeroPad2), "}");
+    doc.MutableObject().emplace(absl::StrCat("l", absl::Dec(i, absl::kZeroPad2)),
+                                Value::String(prev + prev));
+  }
+  return doc;
+}
 
 TEST_F(InterpolatorTest, NoReferencesLeavesDocumentAlone) {
   Value doc = J(R"({"a":"plain $ text","b":[1,2,{"c":"{x}"}],"d":{"e":true},"f":"$"})");
@@ -324,6 +342,75 @@ TEST_F(InterpolatorTest, ExponentialExpansionIsBounded) {
   std::vector<std::string> errors = Run(doc);
   ASSERT_FALSE(errors.empty());
   EXPECT_THAT(errors[0], HasSubstr("references expand to more than 1048576 bytes"));
+}
+
+TEST_F(InterpolatorTest, ExpansionIsChargedToTheBuildBudgetAcrossRuns) {
+  // One budget for the whole build: each run (one per profile variant) spends from it, so a
+  // document that fits max_expansion_bytes once cannot be expanded once per profile.
+  BuildLimits limits;
+  limits.max_bytes = 8 << 20;
+  BuildBudget budget(limits);
+  budget_ = &budget;
+  int runs_ok = 0;
+  std::vector<std::string> errors;
+  for (int variant = 0; variant < 50 && errors.empty(); ++variant) {
+    Value doc = DoublingChain(14);  // ~3.2 MB of text per run
+    errors = Run(doc);
+    if (errors.empty()) ++runs_ok;
+  }
+  EXPECT_EQ(runs_ok, 2);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("--max-build-bytes"));
+  EXPECT_EQ(budget.exhausted(), BuildBudget::Reason::kBytes);
+  EXPECT_LE(budget.used(), limits.max_bytes);
+}
+
+TEST_F(InterpolatorTest, ExpiredBudgetStopsTheWalk) {
+  BuildLimits limits;
+  limits.timeout = -absl::Seconds(1);
+  BuildBudget budget(limits);
+  budget_ = &budget;
+  Value doc = Value::EmptyObject();
+  for (int i = 0; i < 5000; ++i) {
+    doc.MutableObject().emplace(absl::StrCat("k", i), Value::String("${x}"));
+  }
+  doc.MutableObject().emplace("x", Value::Int(1));
+  std::vector<std::string> errors = Run(doc);
+  ASSERT_EQ(errors.size(), 1u) << errors.size() << " errors";  // reported once, then stopped
+  EXPECT_THAT(errors[0], HasSubstr("--build-timeout"));
+}
+
+TEST_F(InterpolatorTest, CopiesCannotNestDeeperThanTheLimit) {
+  // a00 = [1]; a01 = ["${a00}"]; ... each copy one level deeper than the last.
+  max_depth_ = 8;
+  auto chain = [](int links) {
+    Value doc = Value::EmptyObject();
+    Value first = Value::EmptyArray();
+    first.MutableArray().push_back(Value::Int(1));
+    doc.MutableObject().emplace("a00", std::move(first));
+    for (int i = 1; i <= links; ++i) {
+      Value array = Value::EmptyArray();
+      array.MutableArray().push_back(
+          Value::String(absl::StrCat("${a", absl::Dec(i - 1, absl::kZeroPad2), "}")));
+      doc.MutableObject().emplace(absl::StrCat("a", absl::Dec(i, absl::kZeroPad2)),
+                                  std::move(array));
+    }
+    return doc;
+  };
+  // a06 = [[[[[[[1]]]]]]] is 7 levels inside the top-level object: level 8, the limit.
+  Value fits = chain(6);
+  EXPECT_THAT(Run(fits), IsEmpty());
+  Value deep = chain(7);
+  Place(deep, "a07.0", 1, 9, 3);
+  std::vector<std::string> errors = Run(deep);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("prod.yaml:9:3: a07.0: copying \"${a06}\" here nests the "
+                                   "document deeper than 8 levels"));
+  // Through an object member reached by a dotted lookup too.
+  Value via_lookup = J(R"({"x":{"y":{"z":"${deep}"}},"deep":[[[[[[1]]]]]],"w":"${x.y}"})");
+  errors = Run(via_lookup);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0], HasSubstr("deeper than 8 levels"));
 }
 
 TEST_F(InterpolatorTest, NullErrorsVectorIsAllowed) {

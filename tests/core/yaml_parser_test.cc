@@ -1,6 +1,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/core/absl_compat.h"
@@ -204,6 +205,92 @@ TEST(YamlParserTest, AliasBombIsRejected) {
     doc += "]\n";
   }
   EXPECT_THAT(Error(doc), HasSubstr("aliases expand to too many nodes"));
+}
+
+// A few aliases of one long string: few nodes, many bytes (issue 7: 300 KB that expanded to
+// 600 MB). Charged per copy, in bytes.
+std::string LongStringAliasBomb(size_t length, int aliases) {
+  std::string doc = absl::StrCat("big: &a \"", std::string(length, 'x'), "\"\nlist:\n");
+  for (int i = 0; i < aliases; ++i) doc += "  - *a\n";
+  return doc;
+}
+
+TEST(YamlParserTest, AliasBytesBombIsRejectedPerFile) {
+  const absl::Time start = absl::Now();
+  const std::string doc = LongStringAliasBomb(300000, 2000);
+  ASSERT_LT(doc.size(), 320000u);
+  absl::StatusOr<Value> v = ParseYaml(doc, kSrc);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(v.status().message()), HasSubstr("aliases expand to more than"));
+  EXPECT_THAT(std::string(v.status().message()), StartsWith("app.yaml:"));
+  // Never quotes the value.
+  EXPECT_THAT(std::string(v.status().message()), ::testing::Not(HasSubstr("xxxx")));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  // A handful of copies of a long string is fine.
+  Parse(LongStringAliasBomb(300000, 3));
+}
+
+TEST(YamlParserTest, AliasesAreChargedToTheBuildBudget) {
+  BuildLimits build_limits;
+  build_limits.max_bytes = 2 << 20;
+  BuildBudget budget(build_limits);
+  ParseLimits limits;
+  limits.budget = &budget;
+  // 20 copies of 200 KB: under the per-file cap (16 MiB), over a 2 MiB build budget.
+  absl::StatusOr<Value> v = ParseYaml(LongStringAliasBomb(200000, 20), kSrc, limits);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(v.status().message()), HasSubstr("--max-build-bytes"));
+  // Located at the alias that went over: line 3 + the ~10th copy.
+  EXPECT_THAT(std::string(v.status().message()),
+              ::testing::MatchesRegex("app\\.yaml:[0-9]+:5: .*"));
+  EXPECT_EQ(budget.exhausted(), BuildBudget::Reason::kBytes);
+  EXPECT_LE(budget.used(), build_limits.max_bytes);
+}
+
+TEST(YamlParserTest, EveryNodeIsChargedToTheBuildBudget) {
+  BuildBudget budget(BuildLimits{});
+  ParseLimits limits;
+  limits.budget = &budget;
+  Value v =
+      Parse("a: 1\nb: [x, y]\nlong: " + std::string(100, 'z') + "\nc: &c {d: 1}\ne: *c\n", limits);
+  // Charged as Value::ApproximateBytes counts memory (the alias copy included).
+  EXPECT_EQ(budget.used(), v.ApproximateBytes());
+}
+
+TEST(YamlParserTest, ExpiredBudgetStopsTheParse) {
+  BuildLimits build_limits;
+  build_limits.timeout = -absl::Seconds(1);
+  BuildBudget budget(build_limits);
+  ParseLimits limits;
+  limits.budget = &budget;
+  std::string doc;
+  for (int i = 0; i < 2000; ++i) absl::StrAppend(&doc, "k", i, ": v\n");
+  absl::StatusOr<Value> v = ParseYaml(doc, kSrc, limits);
+  ASSERT_FALSE(v.ok());
+  EXPECT_THAT(std::string(v.status().message()), HasSubstr("--build-timeout"));
+}
+
+TEST(YamlParserTest, BinaryTakesValidBase64) {
+  EXPECT_EQ(Scalar("!!binary aGVsbG8=").AsString(), "aGVsbG8=");
+  EXPECT_EQ(Scalar("!!binary \"\"").AsString(), "");
+  // Block scalars may wrap base64 over lines; the blanks are not part of it.
+  Value v = Parse(
+      "gif: !!binary |\n  R0lGODlhDAAMAIQAAP//9/X\n  17unp5WZmZgAAAOfn515eXvPz7Y6OjuDg4J+fn5\n"
+      "  OTk6enp56enmleECcgggoBADs=\n");
+  EXPECT_EQ(
+      v.Find("gif")->AsString(),
+      "R0lGODlhDAAMAIQAAP//9/X17unp5WZmZgAAAOfn515eXvPz7Y6OjuDg4J+fn5OTk6enp56enmleECcgggoBADs=");
+  EXPECT_EQ(Scalar("!!binary QUI=").AsString(), "QUI=");
+}
+
+TEST(YamlParserTest, InvalidBinaryIsAnErrorThatDoesNotQuoteTheValue) {
+  for (std::string_view bad : {"!!binary hunter2", "!!binary aGVsbG8", "!!binary aGV*bG8=",
+                               "!!binary a===", "!!binary =aGV", "!!binary aG=s"}) {
+    const std::string error = Error(absl::StrCat("x: ", Sv(bad)));
+    EXPECT_EQ(error, "app.yaml:1:4: not valid base64 for !!binary") << bad;
+  }
 }
 
 TEST(YamlParserTest, EmptyStreamsAreEmptyObjects) {

@@ -1,6 +1,11 @@
 #include "server/rpc/config_service.h"
 
+#include <thread>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/rpc/rpc_fixture.h"
@@ -10,6 +15,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 class ConfigServiceTest : public testing_util::RpcFixture {
@@ -316,6 +322,112 @@ TEST_F(ConfigServiceTest, ValidateReplaceOnDiskAndNewConfig) {
   ASSERT_EQ(fresh.diff_size(), 1);
   EXPECT_EQ(fresh.diff(0).op(), v1::DIFF_OP_ADDED);
   EXPECT_EQ(fresh.diff(0).path(), "");
+}
+
+v1::ValidateConfigRequest Candidates(const std::string& name,
+                                     std::vector<std::pair<std::string, std::string>> files) {
+  v1::ValidateConfigRequest request;
+  request.set_name(name);
+  for (auto& [file_name, content] : files) {
+    v1::CandidateFile* file = request.add_files();
+    file->set_file_name(file_name);
+    file->set_content(content);
+  }
+  return request;
+}
+
+TEST_F(ConfigServiceTest, ValidateLimitsCandidateSizes) {
+  ConfigEngine::Options engine_options = EngineOptions();
+  engine_options.max_file_bytes = 1024;
+  engine_options.max_candidate_bytes = 3000;
+  Start(engine_options, ServerOptions());
+  const std::string kb = absl::StrCat(R"({"pad":")", std::string(990, 's'), R"("})");  // 1 KB
+  ASSERT_EQ(kb.size(), 1000u);
+  v1::ValidateConfigResponse response;
+
+  grpc::Status one_too_big = Validate(Candidates("fresh", {{"a.json", kb + kb}}), &response);
+  EXPECT_EQ(one_too_big.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(one_too_big.error_message(), HasSubstr("a.json is 2000 bytes"));
+  EXPECT_THAT(one_too_big.error_message(), HasSubstr("--max-file-bytes"));
+  EXPECT_THAT(one_too_big.error_message(), Not(HasSubstr("sss")));
+
+  grpc::Status all_too_big = Validate(
+      Candidates("fresh", {{"a.json", kb}, {"b.json", kb}, {"c.json", kb}, {"d.json", kb}}),
+      &response);
+  EXPECT_EQ(all_too_big.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(all_too_big.error_message(), HasSubstr("4000 bytes together"));
+
+  grpc::Status long_name =
+      Validate(Candidates("fresh", {{std::string(300, 'n') + ".json", "{}"}}), &response);
+  EXPECT_EQ(long_name.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(long_name.error_message(), HasSubstr("at most 255"));
+
+  ASSERT_TRUE(Validate(Candidates("fresh", {{"a.json", kb}, {"b.json", kb}}), &response).ok());
+  EXPECT_TRUE(response.valid());
+}
+
+TEST_F(ConfigServiceTest, ValidateRunsUnderTheBuildBudget) {
+  ConfigEngine::Options engine_options = EngineOptions();
+  engine_options.build.budget.max_bytes = 16 << 20;
+  Start(engine_options, ServerOptions());
+  // Issue 7's 757-byte request: a doubling chain of references and 50 profile files.
+  std::vector<std::pair<std::string, std::string>> files;
+  std::string toml = absl::StrCat("l0 = \"", std::string(100, 'x'), "\"\n");
+  for (int i = 1; i <= 18; ++i) {
+    absl::StrAppend(&toml, "l", i, " = \"${l", i - 1, "}${l", i - 1, "}\"\n");
+  }
+  files.push_back({"x.toml", toml});
+  for (int p = 0; p < 50; ++p) files.push_back({absl::StrCat("x.p", p, ".toml"), "a = 1\n"});
+  v1::ValidateConfigResponse response;
+  grpc::Status status = Validate(Candidates("bomb", std::move(files)), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(response.valid());
+  ASSERT_GT(response.errors_size(), 0);
+  EXPECT_THAT(response.errors(response.errors_size() - 1), HasSubstr("--max-build-bytes"));
+  EXPECT_EQ(store().Get("bomb"), nullptr);  // a dry run publishes nothing
+}
+
+TEST_F(ConfigServiceTest, ConcurrentValidationsAreBounded) {
+  // A slow dry run: uniqueItems compares every pair of a long array's items.
+  Write("slow/_schema.json", R"({"properties":{"items":{"uniqueItems":true}}})");
+  Write("slow/00.json", "{}");
+  std::string items = R"({"items":[)";
+  for (int i = 0; i < 60000; ++i) absl::StrAppend(&items, i ? "," : "", i);
+  items += "]}";
+  ConfigEngine::Options engine_options = EngineOptions();
+  engine_options.build.budget.timeout = absl::Seconds(2);
+  GrpcServer::Options server_options = ServerOptions();
+  server_options.workers = 1;
+  server_options.max_queued_validations = 1;
+  Start(engine_options, server_options);
+
+  constexpr int kCalls = 4;
+  std::vector<grpc::Status> statuses(kCalls);
+  std::vector<v1::ValidateConfigResponse> responses(kCalls);
+  std::vector<std::thread> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.emplace_back([&, i] {
+      statuses[i] = Validate(Candidates("slow", {{"10-items.json", items}}), &responses[i]);
+    });
+  }
+  for (std::thread& t : calls) t.join();
+  int rejected = 0;
+  int timed_out = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    if (statuses[i].error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++rejected;
+      EXPECT_THAT(statuses[i].error_message(), HasSubstr("too many validations"));
+      continue;
+    }
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    EXPECT_FALSE(responses[i].valid());
+    ASSERT_EQ(responses[i].errors_size(), 1);
+    EXPECT_THAT(responses[i].errors(0), HasSubstr("--build-timeout"));
+    ++timed_out;
+  }
+  // One runs, one waits; the others are refused at once.
+  EXPECT_GE(rejected, kCalls - 2);
+  EXPECT_GE(timed_out, 1);
 }
 
 TEST_F(ConfigServiceTest, ValidateRejectsBadNames) {
