@@ -100,7 +100,7 @@ class AmplificationTest : public ::testing::Test {
     EXPECT_TRUE(refused && took <= kAnswerWithin)
         << "promise broken: " << what << " sent to ValidateConfig must be refused (an error on "
         << "the validation) within " << kAnswerWithin << "; took " << took << ", status "
-        << s.error_code() << " '" << s.error_message() << "', valid=" << resp.valid() << ", "
+        << Describe(s) << "', valid=" << resp.valid() << ", "
         << resp.errors_size() << " errors; " << daemon_->ExitDescription() << "\n--- log tail ---\n"
         << daemon_->log_tail();
     CheckAfterAttack(what);

@@ -43,8 +43,7 @@ TEST_F(HostileRequestsTest, MalformedProtobufGetsInvalidArgument) {
     grpc::Status s = RawUnaryCall(daemon_->channel().get(), method, kGarbage, nullptr);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << "promise broken: malformed request bytes to " << method
-        << " get INVALID_ARGUMENT with a message; got " << s.error_code() << " '"
-        << s.error_message() << "'";
+        << " get INVALID_ARGUMENT with a message; got " << Describe(s);
     EXPECT_FALSE(s.error_message().empty()) << method << ": the refusal carries no message";
   }
   // The server-streaming method too.
@@ -63,7 +62,7 @@ TEST_F(HostileRequestsTest, MalformedProtobufGetsInvalidArgument) {
   grpc::Status s = reader->Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
       << "promise broken: malformed WatchConfigs bytes get INVALID_ARGUMENT; got "
-      << s.error_code() << " '" << s.error_message() << "' after " << messages << " messages";
+      << Describe(s) << " after " << messages << " messages";
   EXPECT_TRUE(daemon_->ServesCorrectly(keep_.name, keep_.json, keep_.etag));
 }
 
@@ -88,7 +87,7 @@ TEST_F(HostileRequestsTest, HugeWatchFiltersAreRefusedQuickly) {
     const absl::Duration took = absl::Now() - start;
     EXPECT_EQ(watch.Final()->error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << "promise broken: WatchConfigs " << what << " are bounded; 300k got "
-        << watch.Final()->error_code() << " " << watch.Final()->error_message();
+        << Describe(*watch.Final());
     EXPECT_LT(took, absl::Seconds(2)) << "promise broken: refusing 300k " << what
                                       << " must be quick, took " << took;
   }
@@ -111,7 +110,7 @@ TEST_F(HostileRequestsTest, ValidateConfigCandidatesObeyMaxFileBytes) {
               s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
       << "promise broken: each ValidateConfig candidate is at most --max-file-bytes (1 MiB); a "
          "3 MiB candidate was " << (s.ok() && resp.valid() ? "accepted as valid" : "not refused")
-      << " (" << s.error_code() << " " << s.error_message() << ")";
+      << " (" << Describe(s) << ")";
   EXPECT_TRUE(daemon_->ServesCorrectly(keep_.name, keep_.json, keep_.etag));
 }
 

@@ -36,7 +36,7 @@ void ExpectWatchSurvives(HostileDaemon& daemon, const Served& a, const std::stri
   EXPECT_TRUE(end.has_value())
       << "promise broken (" << when << "): a watch stream never fails because one config is too "
       << "large; the include_json stream ended with "
-      << (final ? absl::StrCat(final->error_code(), " ", final->error_message()) : "no snapshot");
+      << (final ? Describe(*final) : "no snapshot");
   EXPECT_TRUE(snap_a && snap_a->json() == a.json)
       << "promise broken (" << when << "): the other configs' snapshot events arrive intact";
 }
@@ -60,7 +60,7 @@ TEST(LargeConfigTest, OverMessageLimitRenderingIsAnErrorStateNotABrokenStream) {
   auto live_final = live.Final();
   EXPECT_FALSE(live_final.has_value())
       << "promise broken: the open include_json watch failed when 'big' outgrew a message: "
-      << (live_final ? absl::StrCat(live_final->error_code(), " ", live_final->error_message())
+      << (live_final ? Describe(*live_final)
                      : "");
   EXPECT_TRUE(big_event && big_event->errors_size() > 0)
       << "promise broken: a rendering that cannot fit a gRPC message is an ERROR event of that "

@@ -1,5 +1,6 @@
 #include "tests/robustness/robustness_fixture.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,9 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "hearth/status_code_name.h"
+#include "grpcpp/impl/client_unary_call.h"
+#include "grpcpp/impl/rpc_method.h"
 
 namespace hearth::robustness {
 namespace {
@@ -36,6 +40,10 @@ const char* HealthName(Health h) {
       return "(health RPC failed)";
   }
   return "?";
+}
+
+std::string Describe(const grpc::Status& s) {
+  return absl::StrCat(StatusCodeName(s.error_code()), ": '", s.error_message(), "'");
 }
 
 bool Eventually(const std::function<bool()>& done, absl::Duration timeout) {
@@ -93,11 +101,20 @@ void HostileDaemon::Start(const std::vector<std::string>& roots) {
                "200ms", "--shutdown-grace", options_.shutdown_grace});
   argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
   process_ = std::make_unique<testing::Subprocess>(argv, out_, err_);
+  channel_ = NewChannel();
+  stub_ = v1::ConfigService::NewStub(channel_);
+}
+
+std::shared_ptr<grpc::Channel> HostileDaemon::NewChannel() const {
   grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 250);
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  channel_ = grpc::CreateCustomChannel(target(), grpc::InsecureChannelCredentials(), args);
-  stub_ = v1::ConfigService::NewStub(channel_);
+  // A fresh connection, never one shared with another channel.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(target(), grpc::InsecureChannelCredentials(), args);
 }
 
 HostileDaemon::~HostileDaemon() {
@@ -124,8 +141,12 @@ std::string HostileDaemon::ExitDescription() {
 }
 
 Health HostileDaemon::CheckHealth(absl::Duration timeout) const {
+  return HealthOn(channel_.get(), timeout);
+}
+
+Health HealthOn(grpc::Channel* channel, absl::Duration timeout) {
   std::string reply;
-  grpc::Status s = RawUnaryCall(channel_.get(), kHealthCheck, "", &reply, timeout);
+  grpc::Status s = RawUnaryCall(channel, kHealthCheck, "", &reply, timeout);
   if (!s.ok()) return Health::kRpcFailed;
   // HealthCheckResponse { ServingStatus status = 1; }: tag 0x08 then a one-byte varint.
   if (reply.size() >= 2 && reply[0] == 0x08 && reply[1] >= 0 && reply[1] <= 3) {
@@ -142,7 +163,22 @@ bool HostileDaemon::WaitServing(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
     if (!process_->running()) return false;
-    if (CheckHealth(absl::Seconds(1)) == Health::kServing) return true;
+    if (!connected_) {
+      // A channel that tried before the socket existed backs off for seconds: until the daemon
+      // first answers, every attempt uses a fresh channel.
+      struct stat st;
+      if (stat(socket_.c_str(), &st) == 0) {
+        std::shared_ptr<grpc::Channel> fresh = NewChannel();
+        if (HealthOn(fresh.get(), absl::Seconds(1)) == Health::kServing) {
+          channel_ = std::move(fresh);
+          stub_ = v1::ConfigService::NewStub(channel_);
+          connected_ = true;
+          return true;
+        }
+      }
+    } else if (CheckHealth(absl::Seconds(1)) == Health::kServing) {
+      return true;
+    }
     absl::SleepFor(absl::Milliseconds(20));
   }
   return false;
@@ -218,8 +254,7 @@ std::optional<std::vector<v1::ConfigInfo>> HostileDaemon::List(absl::Duration ti
   if (!s.ok()) {
     return ::testing::AssertionFailure()
            << "promise broken: the untouched config '" << name
-           << "' must keep serving after the attack; GetConfig failed: " << s.error_code() << " "
-           << s.error_message();
+           << "' must keep serving after the attack; GetConfig failed: " << Describe(s);
   }
   if (r.json() != json || r.etag() != etag || r.errors_size() != 0) {
     return ::testing::AssertionFailure()
@@ -245,7 +280,7 @@ std::optional<std::vector<v1::ConfigInfo>> HostileDaemon::List(absl::Duration ti
   if (!s.ok()) {
     return ::testing::AssertionFailure()
            << "promise broken: a bad edit must never replace a good config; GetConfig(" << name
-           << ") failed: " << s.error_code() << " " << s.error_message();
+           << ") failed: " << Describe(s);
   }
   if (r.json() != json || r.etag() != etag) {
     return ::testing::AssertionFailure()

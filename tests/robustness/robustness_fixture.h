@@ -99,6 +99,7 @@ class HostileDaemon {
 
  private:
   void Start(const std::vector<std::string>& roots);
+  std::shared_ptr<grpc::Channel> NewChannel() const;
 
   DaemonOptions options_;
   std::unique_ptr<testing::TempDir> state_;  // socket (default) and logs
@@ -108,6 +109,7 @@ class HostileDaemon {
   std::unique_ptr<testing::Subprocess> process_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ConfigService::Stub> stub_;
+  bool connected_ = false;  // channel_ has reached the daemon once
 };
 
 // What an untouched config served before an attack, to compare with after it.
@@ -154,10 +156,16 @@ std::function<bool(const v1::WatchConfigsResponse&)> IsEvent(v1::WatchEventType 
                                                              const std::string& name);
 std::function<bool(const v1::WatchConfigsResponse&)> IsSnapshotEnd();
 
+// One grpc.health.v1 Check (service "") on `channel`.
+Health HealthOn(grpc::Channel* channel, absl::Duration timeout);
+
 // A unary call with raw request bytes (no proto on our side), as a hostile client sends them.
 grpc::Status RawUnaryCall(grpc::Channel* channel, const std::string& method,
                           const std::string& request_bytes, std::string* response_bytes,
                           absl::Duration timeout = absl::Seconds(5));
+
+// "UNIMPLEMENTED: message" for failure messages.
+std::string Describe(const grpc::Status& s);
 
 // Polls `done` every 20 ms until it holds or `timeout` passes; returns its last value.
 bool Eventually(const std::function<bool()>& done, absl::Duration timeout);

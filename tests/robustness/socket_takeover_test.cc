@@ -28,11 +28,7 @@ bool IsSocket(const std::string& path) {
 // Health through a brand-new connection to the socket path (not an already open one).
 Health FreshHealth(const std::string& socket) {
   auto channel = grpc::CreateChannel("unix://" + socket, grpc::InsecureChannelCredentials());
-  std::string reply;
-  grpc::Status s =
-      RawUnaryCall(channel.get(), "/grpc.health.v1.Health/Check", "", &reply, absl::Seconds(3));
-  if (!s.ok()) return Health::kRpcFailed;
-  return reply.size() >= 2 && reply[0] == 0x08 ? static_cast<Health>(reply[1]) : Health::kUnknown;
+  return HealthOn(channel.get(), absl::Seconds(3));
 }
 
 TEST(SocketTakeoverTest, SecondDaemonOnALiveSocketIsRefused) {
