@@ -101,6 +101,22 @@ void HostileDaemon::Start(const std::vector<std::string>& roots) {
                "200ms", "--shutdown-grace", options_.shutdown_grace});
   argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
   process_ = std::make_unique<testing::Subprocess>(argv, out_, err_);
+  // VmHWM vanishes with the process: sample it while it lives.
+  sampler_ = std::thread([this, pid = process_->pid()] {
+    const std::string status = "/proc/" + std::to_string(pid) + "/status";
+    while (!stop_sampling_.load()) {
+      std::ifstream in(status);
+      std::string line;
+      while (std::getline(in, line)) {
+        if (line.rfind("VmHWM:", 0) != 0) continue;
+        std::istringstream fields(line.substr(6));
+        uint64_t kb = 0;
+        fields >> kb;
+        if (kb * 1024 > peak_rss_.load()) peak_rss_.store(kb * 1024);
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
   channel_ = NewChannel();
   stub_ = v1::ConfigService::NewStub(channel_);
 }
@@ -118,6 +134,8 @@ std::shared_ptr<grpc::Channel> HostileDaemon::NewChannel() const {
 }
 
 HostileDaemon::~HostileDaemon() {
+  stop_sampling_ = true;
+  if (sampler_.joinable()) sampler_.join();
   if (process_ && process_->running()) {
     process_->Signal(SIGKILL);
     process_->Wait(std::chrono::seconds(10));
@@ -134,7 +152,8 @@ std::string HostileDaemon::log_tail(size_t bytes) const {
 }
 
 std::string HostileDaemon::ExitDescription() {
-  if (process_->running()) return "hearthd is running";
+  // A daemon that is dying (abort, core dump) may still be a running process for a moment.
+  if (process_->Wait(std::chrono::milliseconds(500)) == -1) return "hearthd is running";
   int code = process_->Wait(std::chrono::milliseconds(0));
   if (code > 128) return absl::StrCat("hearthd was killed by signal ", code - 128);
   return absl::StrCat("hearthd exited with code ", code);
@@ -199,19 +218,7 @@ int HostileDaemon::MetricsPort() {
   return port;
 }
 
-uint64_t HostileDaemon::PeakRssBytes() const {
-  std::ifstream in("/proc/" + std::to_string(process_->pid()) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      std::istringstream fields(line.substr(6));
-      uint64_t kb = 0;
-      fields >> kb;
-      return kb * 1024;
-    }
-  }
-  return 0;
-}
+uint64_t HostileDaemon::PeakRssBytes() const { return peak_rss_.load(); }
 
 grpc::Status HostileDaemon::Get(const std::string& name, v1::GetConfigResponse* out,
                                 const std::string& profile, absl::Duration timeout) const {

@@ -8,6 +8,7 @@
 // Every wait is bounded by a deadline; a daemon that hangs fails the test instead of hanging it,
 // and the destructor SIGKILLs whatever is left.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -76,7 +77,8 @@ class HostileDaemon {
   std::string target() const { return "unix://" + socket_; }
   // The metrics port the daemon logged (waits up to 10 s); 0 if none.
   int MetricsPort();
-  // The daemon's peak resident set (VmHWM) in bytes, 0 if unknown (process gone).
+  // The daemon's peak resident set (VmHWM) in bytes, as last sampled (every 20 ms while it runs;
+  // kept after it exits).
   uint64_t PeakRssBytes() const;
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
@@ -110,6 +112,9 @@ class HostileDaemon {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ConfigService::Stub> stub_;
   bool connected_ = false;  // channel_ has reached the daemon once
+  std::atomic<uint64_t> peak_rss_{0};
+  std::atomic<bool> stop_sampling_{false};
+  std::thread sampler_;
 };
 
 // What an untouched config served before an attack, to compare with after it.
