@@ -22,6 +22,7 @@
 //    can be named) and is bounded in length (keys are cut, values never quoted).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <set>
@@ -163,7 +164,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(*r.json == ToCanonicalJson(*r.doc));
     // What is served must be readable by a client under the same limits.
     absl::StatusOr<Value> back = ParseJson(*r.json, SourceRef{"served.json", 0}, limits);
-    Check(back.ok());
+    if (!back.ok()) {
+      std::fprintf(stderr, "served JSON of profile '%s' does not parse back: %s\n",
+                   r.profile.c_str(), std::string(back.status().message()).c_str());
+      __builtin_trap();
+    }
     Check(ToCanonicalJson(*back) == *r.json);
   }
   return 0;

@@ -34,7 +34,8 @@ std::string YamlAliasBomb() {
 // l18 is 2^18 * 100 bytes (26 MB): under a 64 MiB per-variant budget, but not per config build.
 std::string InterpolationBomb() {
   std::string s = "l0 = \"" + std::string(100, 'x') + "\"\n";
-  for (int i = 1; i <= 18; ++i) s += absl::StrCat("l", i, " = \"${l", i - 1, "}${l", i - 1, "}\"\n");
+  for (int i = 1; i <= 18; ++i)
+    s += absl::StrCat("l", i, " = \"${l", i - 1, "}${l", i - 1, "}\"\n");
   return s;
 }
 constexpr int kBombProfiles = 50;
@@ -83,8 +84,8 @@ class AmplificationTest : public ::testing::Test {
     auto error = watch.Next(IsEvent(v1::WATCH_EVENT_TYPE_ERROR, "victim"), kAnswerWithin);
     EXPECT_TRUE(error.has_value())
         << "promise broken: " << what << " on disk must be an error on its config within "
-        << kAnswerWithin << " (budgets in bytes per config build); after "
-        << absl::Now() - start << ": " << daemon_->ExitDescription() << ", peak RSS "
+        << kAnswerWithin << " (budgets in bytes per config build); after " << absl::Now() - start
+        << ": " << daemon_->ExitDescription() << ", peak RSS "
         << daemon_->PeakRssBytes() / (1 << 20) << " MiB\n--- log tail ---\n"
         << daemon_->log_tail();
     CheckAfterAttack(what);
@@ -105,8 +106,8 @@ class AmplificationTest : public ::testing::Test {
     EXPECT_TRUE(refused && took <= kAnswerWithin)
         << "promise broken: " << what << " sent to ValidateConfig must be refused (an error on "
         << "the validation) within " << kAnswerWithin << "; took " << took << ", status "
-        << Describe(s) << ", valid=" << resp.valid() << ", "
-        << resp.errors_size() << " errors; " << daemon_->ExitDescription() << "\n--- log tail ---\n"
+        << Describe(s) << ", valid=" << resp.valid() << ", " << resp.errors_size() << " errors; "
+        << daemon_->ExitDescription() << "\n--- log tail ---\n"
         << daemon_->log_tail();
     CheckAfterAttack(what);
   }

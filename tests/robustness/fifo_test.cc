@@ -50,16 +50,16 @@ class FifoTest : public ::testing::Test {
     }
     return ::testing::AssertionFailure()
            << "promise broken: nothing can wedge the reload pipeline; after " << after
-           << ", an edit of '" << name << "' was not served within " << kReloadWithin
-           << " (still " << got << "); health says "
-           << HealthName(daemon_->CheckHealth()) << "\n--- log tail ---\n"
+           << ", an edit of '" << name << "' was not served within " << kReloadWithin << " (still "
+           << got << "); health says " << HealthName(daemon_->CheckHealth())
+           << "\n--- log tail ---\n"
            << daemon_->log_tail();
   }
 
   void ExpectSigtermWithinGrace(const std::string& after) {
     const absl::Time start = absl::Now();
     daemon_->process().Signal(SIGTERM);
-    const int code = daemon_->process().Wait(std::chrono::seconds(6));
+    const int code = daemon_->process().Wait(std::chrono::seconds(4));
     const absl::Duration took = absl::Now() - start;
     EXPECT_TRUE(code == 0 && took <= absl::Seconds(3))
         << "promise broken: after " << after << ", SIGTERM must exit within the grace (1 s); "
@@ -132,14 +132,14 @@ TEST_F(FifoTest, RenderAndCheckReturnOnAFifo) {
   ASSERT_EQ(mkfifo(root_.Path("b/20-pipe.yaml").c_str(), 0644), 0);
   const std::string hearthd = BuildBinary("server/hearthd");
   for (const char* name : {"a", "b"}) {
-    auto render = RunCommand({hearthd, "render", "--root", root_.path(), name},
-                             std::chrono::seconds(5));
+    auto render =
+        RunCommand({hearthd, "render", "--root", root_.path(), name}, std::chrono::seconds(3));
     EXPECT_EQ(render.exit_code, 1) << "promise broken: `hearthd render " << name
                                    << "` over a FIFO must fail with an error, not hang (-1 is a "
                                       "timeout): "
                                    << render.err;
   }
-  auto check = RunCommand({hearthd, "check", "--root", root_.path()}, std::chrono::seconds(5));
+  auto check = RunCommand({hearthd, "check", "--root", root_.path()}, std::chrono::seconds(3));
   EXPECT_EQ(check.exit_code, 1) << "promise broken: `hearthd check` over FIFOs must report them "
                                    "and exit 1, not hang (-1 is a timeout)";
 }

@@ -54,15 +54,15 @@ TEST_F(HostileRequestsTest, MalformedProtobufGetsInvalidArgument) {
   const grpc::internal::RpcMethod watch("/hearth.v1.ConfigService/WatchConfigs",
                                         grpc::internal::RpcMethod::SERVER_STREAMING);
   std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
-      grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
-          daemon_->channel().get(), watch, &ctx, request));
+      grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(daemon_->channel().get(), watch,
+                                                                    &ctx, request));
   grpc::ByteBuffer msg;
   int messages = 0;
   while (reader->Read(&msg)) ++messages;
   grpc::Status s = reader->Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
-      << "promise broken: malformed WatchConfigs bytes get INVALID_ARGUMENT; got "
-      << Describe(s) << " after " << messages << " messages";
+      << "promise broken: malformed WatchConfigs bytes get INVALID_ARGUMENT; got " << Describe(s)
+      << " after " << messages << " messages";
   EXPECT_TRUE(daemon_->ServesCorrectly(keep_.name, keep_.json, keep_.etag));
 }
 
@@ -88,8 +88,8 @@ TEST_F(HostileRequestsTest, HugeWatchFiltersAreRefusedQuickly) {
     EXPECT_EQ(watch.Final()->error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << "promise broken: WatchConfigs " << what << " are bounded; 300k got "
         << Describe(*watch.Final());
-    EXPECT_LT(took, absl::Seconds(2)) << "promise broken: refusing 300k " << what
-                                      << " must be quick, took " << took;
+    EXPECT_LT(took, absl::Seconds(2))
+        << "promise broken: refusing 300k " << what << " must be quick, took " << took;
   }
   EXPECT_TRUE(daemon_->ServesCorrectly(keep_.name, keep_.json, keep_.etag));
 }
@@ -109,8 +109,9 @@ TEST_F(HostileRequestsTest, ValidateConfigCandidatesObeyMaxFileBytes) {
               s.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
               s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
       << "promise broken: each ValidateConfig candidate is at most --max-file-bytes (1 MiB); a "
-         "3 MiB candidate was " << (s.ok() && resp.valid() ? "accepted as valid" : "not refused")
-      << " (" << Describe(s) << ")";
+         "3 MiB candidate was "
+      << (s.ok() && resp.valid() ? "accepted as valid" : "not refused") << " (" << Describe(s)
+      << ")";
   EXPECT_TRUE(daemon_->ServesCorrectly(keep_.name, keep_.json, keep_.etag));
 }
 

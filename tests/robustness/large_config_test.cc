@@ -33,10 +33,10 @@ void ExpectWatchSurvives(HostileDaemon& daemon, const Served& a, const std::stri
       },
       absl::Seconds(10));
   auto final = watch.Final();
-  EXPECT_TRUE(end.has_value())
-      << "promise broken (" << when << "): a watch stream never fails because one config is too "
-      << "large; the include_json stream ended with "
-      << (final ? Describe(*final) : "no snapshot");
+  EXPECT_TRUE(end.has_value()) << "promise broken (" << when
+                               << "): a watch stream never fails because one config is too "
+                               << "large; the include_json stream ended with "
+                               << (final ? Describe(*final) : "no snapshot");
   EXPECT_TRUE(snap_a && snap_a->json() == a.json)
       << "promise broken (" << when << "): the other configs' snapshot events arrive intact";
 }
@@ -60,8 +60,7 @@ TEST(LargeConfigTest, OverMessageLimitRenderingIsAnErrorStateNotABrokenStream) {
   auto live_final = live.Final();
   EXPECT_FALSE(live_final.has_value())
       << "promise broken: the open include_json watch failed when 'big' outgrew a message: "
-      << (live_final ? Describe(*live_final)
-                     : "");
+      << (live_final ? Describe(*live_final) : "");
   EXPECT_TRUE(big_event && big_event->errors_size() > 0)
       << "promise broken: a rendering that cannot fit a gRPC message is an ERROR event of that "
          "config carrying the error";
@@ -80,7 +79,8 @@ TEST(LargeConfigTest, OverMessageLimitRenderingIsAnErrorStateNotABrokenStream) {
   grpc::Status s = daemon.Get("big", &r);
   EXPECT_NE(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
       << "promise broken: GetConfig must serve the last-known-good (which fits), not fail with "
-         "RESOURCE_EXHAUSTED: " << s.error_message();
+         "RESOURCE_EXHAUSTED: "
+      << s.error_message();
   if (s.ok()) {
     EXPECT_LE(r.json().size(), size_t{16} << 20) << "the last-known-good served fits a message";
   }

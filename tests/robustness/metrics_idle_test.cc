@@ -88,7 +88,8 @@ TEST_F(MetricsIdleTest, IdleConnectionsDoNotBlockScrapes) {
   const absl::Duration took = TimedScrape();
   EXPECT_LT(took, absl::Seconds(2))
       << "promise broken: /metrics answers while other connections idle; with 8 idle TCP "
-         "connections the scrape took " << took << " (infinite: failed within the 5 s timeout)";
+         "connections the scrape took "
+      << took << " (infinite: failed within the 5 s timeout)";
 }
 
 TEST_F(MetricsIdleTest, HalfSentRequestsDoNotBlockScrapes) {
@@ -102,17 +103,16 @@ TEST_F(MetricsIdleTest, HalfSentRequestsDoNotBlockScrapes) {
   const absl::Duration took = TimedScrape();
   EXPECT_LT(took, absl::Seconds(2))
       << "promise broken: /metrics answers while slow clients hold half-sent requests; the "
-         "scrape took " << took;
+         "scrape took "
+      << took;
 }
 
 TEST_F(MetricsIdleTest, HeadMetricsAnswers) {
-  const std::string response =
-      Exchange(port_, "HEAD /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  const std::string response = Exchange(port_, "HEAD /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
   EXPECT_TRUE(response.rfind("HTTP/1.", 0) == 0 &&
               response.substr(0, response.find("\r\n")).find(" 200") != std::string::npos)
       << "promise broken: HEAD /metrics works; got: " << response.substr(0, 200);
-  EXPECT_EQ(response.find("hearth_ready"), std::string::npos)
-      << "HEAD must not carry a body";
+  EXPECT_EQ(response.find("hearth_ready"), std::string::npos) << "HEAD must not carry a body";
   EXPECT_LT(TimedScrape(), absl::Seconds(2)) << "GET /metrics still works after HEAD";
 }
 

@@ -9,9 +9,9 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "hearth/status_code_name.h"
 #include "grpcpp/impl/client_unary_call.h"
 #include "grpcpp/impl/rpc_method.h"
+#include "hearth/status_code_name.h"
 
 namespace hearth::robustness {
 namespace {
@@ -24,7 +24,9 @@ std::chrono::system_clock::time_point DeadlineIn(absl::Duration d) {
 
 }  // namespace
 
-std::string BuildBinary(const std::string& rel) { return std::string(HEARTH_BINARY_DIR) + "/" + rel; }
+std::string BuildBinary(const std::string& rel) {
+  return std::string(HEARTH_BINARY_DIR) + "/" + rel;
+}
 
 const char* HealthName(Health h) {
   switch (h) {
@@ -90,8 +92,8 @@ void HostileDaemon::Start(const std::vector<std::string>& roots) {
     // The unprivileged daemon creates its socket in the state dir.
     chmod(state_->path().c_str(), 0777);
     OpenUpForOthers(state_->path());
-    argv.insert(argv.end(), {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-                             "--clear-groups", "--"});
+    argv.insert(argv.end(),
+                {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"});
   }
   argv.insert(argv.end(), {BuildBinary("server/hearthd"), "serve"});
   for (const std::string& r : roots) argv.insert(argv.end(), {"--root", r});
@@ -245,15 +247,15 @@ std::optional<std::vector<v1::ConfigInfo>> HostileDaemon::List(absl::Duration ti
                                                           const std::string& etag) {
   if (!Alive()) {
     return ::testing::AssertionFailure()
-           << "promise broken: hearthd must never crash on hostile input, but "
-           << ExitDescription() << "\n--- log tail ---\n"
+           << "promise broken: hearthd must never crash on hostile input, but " << ExitDescription()
+           << "\n--- log tail ---\n"
            << log_tail();
   }
   Health h = CheckHealth();
   if (h != Health::kServing) {
     return ::testing::AssertionFailure()
-           << "promise broken: after the attack health must say SERVING, it says "
-           << HealthName(h) << "\n--- log tail ---\n"
+           << "promise broken: after the attack health must say SERVING, it says " << HealthName(h)
+           << "\n--- log tail ---\n"
            << log_tail();
   }
   v1::GetConfigResponse r;
@@ -266,9 +268,8 @@ std::optional<std::vector<v1::ConfigInfo>> HostileDaemon::List(absl::Duration ti
   if (r.json() != json || r.etag() != etag || r.errors_size() != 0) {
     return ::testing::AssertionFailure()
            << "promise broken: the untouched config '" << name
-           << "' must serve the same document after the attack; got etag " << r.etag()
-           << " (want " << etag << "), " << r.errors_size() << " errors, json "
-           << r.json().substr(0, 200);
+           << "' must serve the same document after the attack; got etag " << r.etag() << " (want "
+           << etag << "), " << r.errors_size() << " errors, json " << r.json().substr(0, 200);
   }
   return ::testing::AssertionSuccess();
 }
@@ -278,8 +279,8 @@ std::optional<std::vector<v1::ConfigInfo>> HostileDaemon::List(absl::Duration ti
                                                               const std::string& etag) {
   if (!Alive()) {
     return ::testing::AssertionFailure()
-           << "promise broken: hearthd must never crash on hostile input, but "
-           << ExitDescription() << "\n--- log tail ---\n"
+           << "promise broken: hearthd must never crash on hostile input, but " << ExitDescription()
+           << "\n--- log tail ---\n"
            << log_tail();
   }
   v1::GetConfigResponse r;
@@ -306,8 +307,8 @@ Served Capture(const HostileDaemon& daemon, const std::string& name) {
   v1::GetConfigResponse r;
   grpc::Status s = daemon.Get(name, &r);
   if (!s.ok() || r.etag().empty()) {
-    ADD_FAILURE() << "setup: GetConfig(" << name << ") failed before the attack: "
-                  << s.error_message();
+    ADD_FAILURE() << "setup: GetConfig(" << name
+                  << ") failed before the attack: " << s.error_message();
     return {name, "", ""};
   }
   return {name, r.json(), r.etag()};

@@ -43,11 +43,11 @@ enum class Health { kUnknown = 0, kServing = 1, kNotServing = 2, kServiceUnknown
 const char* HealthName(Health h);
 
 struct DaemonOptions {
-  std::vector<std::string> extra_flags;  // appended after the suite's defaults
+  std::vector<std::string> extra_flags;                      // appended after the suite's defaults
   uint64_t address_space_bytes = kDefaultAddressSpaceBytes;  // prlimit --as; 0: no limit
-  bool unprivileged = false;     // run as uid/gid 65534 (setpriv); the caller makes paths readable
-  bool metrics = false;          // --metrics-listen 127.0.0.1:0 (else disabled)
-  std::string socket_path;       // unix socket; default: a fresh temp dir's hearth.sock
+  bool unprivileged = false;  // run as uid/gid 65534 (setpriv); the caller makes paths readable
+  bool metrics = false;       // --metrics-listen 127.0.0.1:0 (else disabled)
+  std::string socket_path;    // unix socket; default: a fresh temp dir's hearth.sock
   std::string shutdown_grace = "1s";
 };
 
@@ -71,7 +71,7 @@ class HostileDaemon {
   // "hearthd exited with code N" / "hearthd is running", for failure messages.
   std::string ExitDescription();
   testing::Subprocess& process() { return *process_; }
-  std::string log() const;                   // stderr + stdout of the daemon so far
+  std::string log() const;                          // stderr + stdout of the daemon so far
   std::string log_tail(size_t bytes = 4000) const;  // the end of it, for failure messages
   const std::string& socket_path() const { return socket_; }
   std::string target() const { return "unix://" + socket_; }

@@ -17,10 +17,10 @@ using testing::TempDir;
 constexpr size_t kMaxErrorBytes = 1024;
 
 struct Case {
-  std::string config;    // directory
-  std::string file;      // file name inside it
+  std::string config;  // directory
+  std::string file;    // file name inside it
   std::string content;
-  std::string secret;    // must appear in no message
+  std::string secret;  // must appear in no message
 };
 
 std::vector<Case> Cases() {
@@ -85,8 +85,10 @@ TEST(SecretsTest, ErrorsNeverQuoteValuesOnDiskNorInValidateConfig) {
     grpc::Status vs = daemon.stub()->ValidateConfig(&ctx, req, &resp);
     if (vs.ok()) {
       EXPECT_FALSE(resp.valid()) << "setup: the candidate for '" << c.config << "' was valid";
-      for (const std::string& e : resp.errors()) CheckMessage("ValidateConfig errors", e, c, root.path());
-      for (const auto& d : resp.diagnostics()) CheckMessage("ValidateConfig diagnostics", d.message(), c, root.path());
+      for (const std::string& e : resp.errors())
+        CheckMessage("ValidateConfig errors", e, c, root.path());
+      for (const auto& d : resp.diagnostics())
+        CheckMessage("ValidateConfig diagnostics", d.message(), c, root.path());
     } else {
       CheckMessage("ValidateConfig status", vs.error_message(), c, root.path());
     }
@@ -98,7 +100,8 @@ TEST(SecretsTest, ErrorsNeverQuoteValuesOnDiskNorInValidateConfig) {
   for (const Case& c : cases) {
     for (const auto& info : *list) {
       if (info.name() != c.config) continue;
-      for (const std::string& e : info.errors()) CheckMessage("ListConfigs errors", e, c, root.path());
+      for (const std::string& e : info.errors())
+        CheckMessage("ListConfigs errors", e, c, root.path());
     }
     EXPECT_EQ(log.find(c.secret), std::string::npos)
         << "promise broken: no config value in the log; the log quotes " << c.config << "'s value";
@@ -121,7 +124,8 @@ TEST(SecretsTest, ErrorsInWatchEventsNeverQuoteValues) {
   root.WriteAtomic("s/a.yaml", c.content);
   auto error = watch.Next(IsEvent(v1::WATCH_EVENT_TYPE_ERROR, "s"), absl::Seconds(5));
   ASSERT_TRUE(error.has_value()) << "setup: no ERROR event for the bad edit\n" << daemon.log_tail();
-  for (const std::string& e : error->errors()) CheckMessage("WatchConfigs errors", e, c, root.path());
+  for (const std::string& e : error->errors())
+    CheckMessage("WatchConfigs errors", e, c, root.path());
   EXPECT_EQ(error->json().find(c.secret), std::string::npos);
 }
 

@@ -42,10 +42,10 @@ TEST(SocketTakeoverTest, SecondDaemonOnALiveSocketIsRefused) {
   ASSERT_TRUE(first.WaitServing()) << first.log_tail();
 
   TempDir logs;
-  Subprocess second({BuildBinary("server/hearthd"), "serve", "--root", root2.path(),
-                     "--grpc-listen", "unix://" + socket, "--metrics-listen", "",
-                     "--shutdown-grace", "1s"},
-                    logs.Path("out"), logs.Path("err"));
+  Subprocess second(
+      {BuildBinary("server/hearthd"), "serve", "--root", root2.path(), "--grpc-listen",
+       "unix://" + socket, "--metrics-listen", "", "--shutdown-grace", "1s"},
+      logs.Path("out"), logs.Path("err"));
   const int code = second.Wait(std::chrono::seconds(5));
   const std::string second_log =
       testing::ReadFileOrEmpty(logs.Path("err")) + testing::ReadFileOrEmpty(logs.Path("out"));

@@ -62,7 +62,8 @@ class UnreadableTest : public ::testing::Test {
         },
         absl::Seconds(5)))
         << "promise broken: an unreadable config directory keeps its last-known-good with an "
-           "error naming the directory; GetConfig(" << dir << ") gives " << last << "\n"
+           "error naming the directory; GetConfig("
+        << dir << ") gives " << last << "\n"
         << daemon_->log_tail();
     // Another rescan must not delete it either.
     daemon_->process().Signal(SIGHUP);
@@ -71,7 +72,8 @@ class UnreadableTest : public ::testing::Test {
     for (const auto& e : watch.All()) {
       EXPECT_NE(e.type(), v1::WATCH_EVENT_TYPE_DELETED)
           << "promise broken: only a config that is really gone (ENOENT) is deleted; watchers "
-             "got DELETED for unreadable '" << dir << "'";
+             "got DELETED for unreadable '"
+          << dir << "'";
     }
     if (auto list = daemon_->List()) {
       bool listed = false;
