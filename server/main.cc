@@ -160,8 +160,8 @@ int main(int argc, char** argv) {
   serve_cmd
       ->add_option("--config", config_file,
                    "TOML file with the same settings as these flags: flag names without "
-                   "the dashes (root = [\"/etc/hearth\"], grpc-listen = [\"...\"]); flags "
-                   "given on the command line come after it")
+                   "the dashes (root = [\"/etc/hearth\"], grpc-listen = [\"...\"]); a flag "
+                   "on the command line overrides the file's (repeatable ones add to it)")
       ->check(CLI::ExistingFile);
   AddEngineFlags(serve_cmd, &serve.engine, &build_flags);
   serve_cmd
@@ -245,14 +245,33 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
 
-  // `serve --config FILE`: the file's settings become flags placed before the command line's
-  // own, so the command line adds to (repeatable) or overrides (single) them.
+  // A single-valued setting given twice takes the last value: the command line overrides the
+  // --config file (whose settings come first, below), and `docker run IMAGE --metrics-listen X`
+  // or Kubernetes `args` override the image's entrypoint. Repeatable settings (--root,
+  // --grpc-listen, --env-allow) add up instead.
+  for (CLI::App* cmd : {render_cmd, check_cmd, serve_cmd}) {
+    for (CLI::Option* opt : cmd->get_options()) {
+      if (opt->get_items_expected_max() <= 1) {
+        opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      }
+    }
+  }
+
+  // `serve --config FILE` (or --config=FILE): the file's settings become flags placed before the
+  // command line's own, so the command line adds to (repeatable) or overrides (single) them.
   std::vector<std::string> args(argv, argv + argc);
-  for (size_t i = 1; i + 1 < args.size(); ++i) {
-    if (args[i] != "--config") continue;
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string path;
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      path = args[i + 1];
+    } else if (args[i].rfind("--config=", 0) == 0) {
+      path = args[i].substr(std::string("--config=").size());
+    } else {
+      continue;
+    }
     std::vector<std::string> from_file;
-    if (std::string error = ConfigFileFlags(args[i + 1], &from_file); !error.empty()) {
-      std::cerr << "hearthd: --config " << args[i + 1] << ":" << error << "\n";
+    if (std::string error = ConfigFileFlags(path, &from_file); !error.empty()) {
+      std::cerr << "hearthd: --config " << path << ":" << error << "\n";
       return 2;
     }
     auto serve_at = std::find(args.begin(), args.end(), "serve");

@@ -10,6 +10,7 @@
 #include "server/app/log_fields.h"
 #include "server/core/absl_compat.h"
 #include "spdlog/formatter.h"
+#include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -36,6 +37,19 @@ std::string_view LevelName(spdlog::level::level_enum level) {
       return "off";
   }
 }
+
+// %* in the text pattern: the level, named as in the JSON format.
+class LevelFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
+              spdlog::memory_buf_t& dest) override {
+    std::string_view name = LevelName(msg.level);
+    dest.append(name.data(), name.data() + name.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<LevelFlag>();
+  }
+};
 
 // gRPC core's own diagnostics ("E1201 ... ssl_transport_security.cc] Handshake failed") go to
 // the same logger, so the JSON format stays one JSON object per line.
@@ -130,7 +144,13 @@ absl::Status ConfigureLogging(std::string_view level, std::string_view format) {
   }
   auto logger = std::make_shared<spdlog::logger>("hearthd",
                                                  std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  if (format == "json") logger->set_formatter(std::make_unique<JsonFormatter>());
+  if (format == "json") {
+    logger->set_formatter(std::make_unique<JsonFormatter>());
+  } else {
+    auto text = std::make_unique<spdlog::pattern_formatter>();
+    text->add_flag<LevelFlag>('*').set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%n] [%*] %v");
+    logger->set_formatter(std::move(text));
+  }
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::trace);  // one line per event, visible at once
   spdlog::set_default_logger(std::move(logger));
