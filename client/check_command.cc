@@ -11,21 +11,10 @@ namespace v1 = hearth::v1;
 // failed; the last-known-good serves) / "failed" (never built) with the errors indented.
 int RunCheck(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
              const CheckArgs& args) {
-  auto stub = v1::ConfigService::NewStub(channel);
   std::vector<v1::ConfigInfo> configs;
-  std::string token;
-  do {
-    grpc::ClientContext context;
-    SetDeadline(conn, &context);
-    v1::ListConfigsRequest request;
-    request.set_prefix(args.prefix);
-    request.set_page_token(token);
-    v1::ListConfigsResponse response;
-    grpc::Status status = stub->ListConfigs(&context, request, &response);
-    if (!status.ok()) return ReportRpcError(conn, "check", status);
-    for (auto& c : *response.mutable_configs()) configs.push_back(std::move(c));
-    token = response.next_page_token();
-  } while (!token.empty());
+  if (grpc::Status status = ListAllConfigs(conn, channel, args.prefix, 0, &configs); !status.ok()) {
+    return ReportRpcError(conn, "check", status);
+  }
 
   size_t bad = 0;
   JsonNode list;

@@ -44,6 +44,27 @@ const char* HealthName(v1::ConfigHealth health) {
 
 }  // namespace
 
+grpc::Status ListAllConfigs(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+                            const std::string& prefix, int page_size,
+                            std::vector<v1::ConfigInfo>* configs) {
+  auto stub = v1::ConfigService::NewStub(channel);
+  std::string token;
+  do {
+    grpc::ClientContext context;
+    SetDeadline(conn, &context);
+    v1::ListConfigsRequest request;
+    request.set_prefix(prefix);
+    request.set_page_size(page_size);
+    request.set_page_token(token);
+    v1::ListConfigsResponse response;
+    grpc::Status status = stub->ListConfigs(&context, request, &response);
+    if (!status.ok()) return status;
+    for (auto& c : *response.mutable_configs()) configs->push_back(std::move(c));
+    token = response.next_page_token();
+  } while (!token.empty());
+  return grpc::Status::OK;
+}
+
 void PrintStructured(const JsonNode& doc, const std::string& output) {
   std::cout << (output == "yaml" ? ToYaml(doc) : ToPrettyJson(doc));
 }
@@ -95,22 +116,11 @@ int RunGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel
 
 int RunList(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
             const ListArgs& args) {
-  auto stub = v1::ConfigService::NewStub(channel);
   std::vector<v1::ConfigInfo> configs;
-  std::string token;
-  do {
-    grpc::ClientContext context;
-    SetDeadline(conn, &context);
-    v1::ListConfigsRequest request;
-    request.set_prefix(args.prefix);
-    request.set_page_size(args.page_size);
-    request.set_page_token(token);
-    v1::ListConfigsResponse response;
-    grpc::Status status = stub->ListConfigs(&context, request, &response);
-    if (!status.ok()) return ReportRpcError(conn, "list", status);
-    for (auto& c : *response.mutable_configs()) configs.push_back(std::move(c));
-    token = response.next_page_token();
-  } while (!token.empty());
+  if (grpc::Status status = ListAllConfigs(conn, channel, args.prefix, args.page_size, &configs);
+      !status.ok()) {
+    return ReportRpcError(conn, "list", status);
+  }
 
   if (args.output == "name") {
     for (const auto& c : configs) std::cout << c.name() << "\n";

@@ -8,11 +8,17 @@
 #include "client/connection.h"
 #include "client/json_tree.h"
 #include "grpcpp/channel.h"
+#include "hearth/v1/config_service.pb.h"
 
 namespace hearthctl {
 
 // Each command prints its result to stdout, diagnostics to stderr, and returns an ExitCode.
 // `-o json` and `-o yaml` print the same fields in both forms, for scripts.
+
+// Every config whose name starts with `prefix`, following next_page_token to the end.
+grpc::Status ListAllConfigs(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+                            const std::string& prefix, int page_size,
+                            std::vector<hearth::v1::ConfigInfo>* configs);
 
 // Prints `doc` as pretty JSON or as YAML (`output` is "json" or "yaml").
 void PrintStructured(const JsonNode& doc, const std::string& output);

@@ -11,15 +11,12 @@ namespace v1 = hearth::v1;
 // candidate is a rejected argument (2), with its errors printed.
 int RunDiff(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
             const DiffArgs& args) {
-  absl::StatusOr<v1::ValidateConfigRequest> request =
-      BuildDryRunRequest({args.name, args.files, args.profile, args.replace});
-  if (!request.ok()) {
-    std::cerr << "hearthctl: " << request.status().message() << "\n";
-    return kExitUsage;
-  }
   v1::ValidateConfigResponse response;
   int exit_code = kExitOk;
-  if (!CallDryRun(conn, channel, *request, &response, &exit_code)) return exit_code;
+  if (!RunDryRun(conn, channel, {args.name, args.files, args.profile, args.replace}, &response,
+                 &exit_code)) {
+    return exit_code;
+  }
   if (!response.valid()) {
     for (const std::string& e : response.errors()) std::cerr << e << "\n";
     std::cerr << "hearthctl: diff " << args.name << ": the candidates are invalid ("

@@ -10,6 +10,8 @@ namespace hearthctl {
 
 namespace v1 = hearth::v1;
 
+namespace {
+
 absl::StatusOr<v1::ValidateConfigRequest> BuildDryRunRequest(const DryRunArgs& args) {
   v1::ValidateConfigRequest request;
   request.set_name(args.name);
@@ -28,15 +30,22 @@ absl::StatusOr<v1::ValidateConfigRequest> BuildDryRunRequest(const DryRunArgs& a
   return request;
 }
 
-bool CallDryRun(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
-                const v1::ValidateConfigRequest& request, v1::ValidateConfigResponse* response,
-                int* exit_code) {
+}  // namespace
+
+bool RunDryRun(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+               const DryRunArgs& args, v1::ValidateConfigResponse* response, int* exit_code) {
+  absl::StatusOr<v1::ValidateConfigRequest> request = BuildDryRunRequest(args);
+  if (!request.ok()) {
+    std::cerr << "hearthctl: " << request.status().message() << "\n";
+    *exit_code = kExitUsage;
+    return false;
+  }
   auto stub = v1::ConfigService::NewStub(channel);
   grpc::ClientContext context;
   SetDeadline(conn, &context);
-  grpc::Status status = stub->ValidateConfig(&context, request, response);
+  grpc::Status status = stub->ValidateConfig(&context, *request, response);
   if (status.ok()) return true;
-  *exit_code = ReportRpcError(conn, "validate " + request.name(), status);
+  *exit_code = ReportRpcError(conn, "validate " + args.name, status);
   return false;
 }
 

@@ -21,14 +21,11 @@ struct DryRunArgs {
   bool replace = false;  // candidates replace the files on disk instead of layering over them
 };
 
-// Reads the candidates; INVALID_ARGUMENT naming a file that cannot be read.
-absl::StatusOr<hearth::v1::ValidateConfigRequest> BuildDryRunRequest(const DryRunArgs& args);
-
-// Calls ValidateConfig; on an RPC error prints it (ReportRpcError) and returns its exit code in
-// *exit_code, else returns true.
-bool CallDryRun(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
-                const hearth::v1::ValidateConfigRequest& request,
-                hearth::v1::ValidateConfigResponse* response, int* exit_code);
+// Reads the candidates and calls ValidateConfig. On failure (a file that cannot be read, an RPC
+// error) prints why to stderr, sets *exit_code and returns false.
+bool RunDryRun(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+               const DryRunArgs& args, hearth::v1::ValidateConfigResponse* response,
+               int* exit_code);
 
 // "+ path = new", "- path = old", "~ path: old -> new", one line each, then a truncation note.
 void PrintDiffLines(const hearth::v1::ValidateConfigResponse& response);

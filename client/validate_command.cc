@@ -10,15 +10,12 @@ namespace v1 = hearth::v1;
 
 int RunValidate(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
                 const ValidateArgs& args) {
-  absl::StatusOr<v1::ValidateConfigRequest> request =
-      BuildDryRunRequest({args.name, args.files, args.profile, args.replace});
-  if (!request.ok()) {
-    std::cerr << "hearthctl: " << request.status().message() << "\n";
-    return kExitUsage;
-  }
   v1::ValidateConfigResponse response;
   int exit_code = kExitOk;
-  if (!CallDryRun(conn, channel, *request, &response, &exit_code)) return exit_code;
+  if (!RunDryRun(conn, channel, {args.name, args.files, args.profile, args.replace}, &response,
+                 &exit_code)) {
+    return exit_code;
+  }
   if (args.output == "json" || args.output == "yaml") {
     JsonNode doc;
     AddMember(&doc, "name", JsonString(args.name));
