@@ -179,6 +179,27 @@ NumberKind ParseFloat(std::string_view s, double* out) {
   return std::isfinite(*out) ? NumberKind::kDouble : NumberKind::kNonFinite;
 }
 
+// "nan" or "inf" for a scalar ParseFloat called kNonFinite (an overflowing number is "inf").
+std::string_view NonFiniteKind(std::string_view s) {
+  return s == ".nan" || s == ".NaN" || s == ".NAN" ? "nan" : "inf";
+}
+
+// yaml-cpp's messages are constant text, except a few that append a piece of the source
+// ("invalid unicode: <escape>", "unknown escape character: <c>", "bad YAML version: <v>"),
+// which may come from a value: keep only the constant part.
+std::string YamlLibraryMessage(const std::string& msg) {
+  for (std::string_view prefix : {std::string_view(YAML::ErrorMsg::INVALID_UNICODE),
+                                  std::string_view(YAML::ErrorMsg::INVALID_ESCAPE),
+                                  std::string_view(YAML::ErrorMsg::YAML_VERSION)}) {
+    if (std::string_view(msg).starts_with(prefix)) {
+      std::string_view kept = prefix;
+      while (!kept.empty() && (kept.back() == ' ' || kept.back() == ':')) kept.remove_suffix(1);
+      return std::string(kept);
+    }
+  }
+  return msg;
+}
+
 // Builds a Value from yaml-cpp events. One instance per document; not thread-safe.
 class YamlBuilder : public YAML::EventHandler {
  public:
@@ -333,7 +354,7 @@ class YamlBuilder : public YAML::EventHandler {
     if (ExpectingKey()) Abort(mark, "mapping keys must be scalars, not collections");
     const bool tag_ok =
         tag == "?" || tag == "!" || tag == absl::StrCat(Sv(kCoreTagPrefix), map ? "map" : "seq");
-    if (!tag_ok) Abort(mark, absl::StrCat("unsupported YAML tag '", tag, "'"));
+    if (!tag_ok) Abort(mark, absl::StrCat("unsupported YAML tag '", KeyForMessage(tag), "'"));
     if (Depth() + 1 > limits_.max_depth) TooDeep(mark);
     Frame frame;
     frame.value = map ? Value::EmptyObject(OriginOf(mark)) : Value::EmptyArray(OriginOf(mark));
@@ -397,7 +418,7 @@ class YamlBuilder : public YAML::EventHandler {
       return;
     }
     auto [it, inserted] = parent.value.MutableObject().try_emplace(std::move(parent.key));
-    if (!inserted) Abort(parent.key_origin, absl::StrCat("duplicate key '", it->first, "'"));
+    if (!inserted) Abort(parent.key_origin, absl::StrCat("duplicate key '", KeyForMessage(it->first), "'"));
     it->second = std::move(value);
   }
 
@@ -407,7 +428,7 @@ class YamlBuilder : public YAML::EventHandler {
     std::string_view type;
     if (tag != "?") {
       if (!std::string_view(tag).starts_with(kCoreTagPrefix)) {
-        Abort(origin, absl::StrCat("unsupported YAML tag '", tag, "'"));
+        Abort(origin, absl::StrCat("unsupported YAML tag '", KeyForMessage(tag), "'"));
       }
       type = std::string_view(tag).substr(kCoreTagPrefix.size());
       if (type == "str") return Value::String(text, origin);
@@ -425,8 +446,7 @@ class YamlBuilder : public YAML::EventHandler {
                                  : Value::Int(i, origin);
         case NumberKind::kIntOutOfRange:
           if (type != "float") {
-            Abort(origin, absl::StrCat("integer ", text,
-                                       " is out of range (must fit in a signed 64-bit integer)"));
+            Abort(origin, "integer out of range (must fit in a signed 64-bit integer)");
           }
           break;
         default:
@@ -439,13 +459,15 @@ class YamlBuilder : public YAML::EventHandler {
         case NumberKind::kDouble:
           return Value::Double(d, origin);
         case NumberKind::kNonFinite:
-          Abort(origin, absl::StrCat("number ", text, " is not representable in JSON"));
+          Abort(origin, absl::StrCat("floating-point value ", NonFiniteKind(text),
+                                     " is not representable in JSON"));
         default:
           break;
       }
     }
     if (any) return Value::String(text, origin);
-    Abort(origin, absl::StrCat("'", text, "' is not a valid !!", Sv(type)));
+    // Never the text itself: a mistyped scalar may be a secret (`password: !!int hunter2`).
+    Abort(origin, absl::StrCat("not a valid !!", Sv(type)));
   }
 
   const std::string_view text_;
@@ -486,9 +508,9 @@ absl::StatusOr<Value> ParseYaml(std::string_view text, const SourceRef& src,
   } catch (const YamlAbort& abort) {
     return abort.status;
   } catch (const YAML::Exception& e) {
-    if (e.mark.is_null()) return DiagnosticError(src.name, 0, 0, e.msg);
+    if (e.mark.is_null()) return DiagnosticError(src.name, 0, 0, YamlLibraryMessage(e.msg));
     return DiagnosticError(src.name, static_cast<uint32_t>(e.mark.line + 1),
-                           static_cast<uint32_t>(e.mark.column + 1), e.msg);
+                           static_cast<uint32_t>(e.mark.column + 1), YamlLibraryMessage(e.msg));
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(
         FormatDiagnostic(src.name, 0, 0, "out of memory while parsing YAML"));
