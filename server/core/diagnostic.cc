@@ -59,6 +59,11 @@ std::string CutQuotedKeys(std::string_view message) {
                     KeyForMessage(message.substr(open + 1, close - open - 1)), "'");
     message.remove_prefix(close + 1);
   }
+  // An unclosed quote (the library cut the text itself): the rest is a key, cut it too.
+  if (const size_t open = message.find('\''); open != std::string_view::npos) {
+    absl::StrAppend(&out, Sv(message.substr(0, open + 1)), KeyForMessage(message.substr(open + 1)));
+    return out;
+  }
   absl::StrAppend(&out, Sv(message));
   return out;
 }

@@ -264,9 +264,9 @@ std::string TomlLibraryMessage(std::string_view description) {
     }
     if (what.empty()) {
       while (!head.empty() && (head.back() == ',' || head.back() == ' ')) head.remove_suffix(1);
-      return absl::StrCat(context, head);
+      return absl::StrCat(context, Sv(head));
     }
-    return absl::StrCat(context, head, " saw ", what);
+    return absl::StrCat(context, Sv(head), " saw ", what);
   }
   // What remains quotes at most keys: cut each quoted span.
   return absl::StrCat(context, CutQuotedKeys(d));

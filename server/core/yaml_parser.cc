@@ -200,6 +200,23 @@ std::string YamlLibraryMessage(const std::string& msg) {
   return msg;
 }
 
+// A tag we do not support. A local tag is never quoted: `password: !hunter2` makes the value a
+// tag. Core tags (tag:yaml.org,2002:set ...) are named when they are one of YAML's own types.
+std::string UnsupportedTag(std::string_view tag) {
+  static constexpr std::string_view kKnown[] = {"binary", "bool",  "float",     "int",
+                                                "map",    "merge", "null",      "omap",
+                                                "pairs",  "seq",   "set",       "str",
+                                                "timestamp", "value", "yaml"};
+  if (tag.starts_with(kCoreTagPrefix)) {
+    const std::string_view type = tag.substr(kCoreTagPrefix.size());
+    if (std::find(std::begin(kKnown), std::end(kKnown), type) != std::end(kKnown)) {
+      return absl::StrCat("unsupported YAML tag '", Sv(tag), "'");
+    }
+  }
+  return "unsupported YAML tag (only the core tags such as !!str and !!int; quote a value that "
+         "starts with '!')";
+}
+
 // Builds a Value from yaml-cpp events. One instance per document; not thread-safe.
 class YamlBuilder : public YAML::EventHandler {
  public:
@@ -354,7 +371,7 @@ class YamlBuilder : public YAML::EventHandler {
     if (ExpectingKey()) Abort(mark, "mapping keys must be scalars, not collections");
     const bool tag_ok =
         tag == "?" || tag == "!" || tag == absl::StrCat(Sv(kCoreTagPrefix), map ? "map" : "seq");
-    if (!tag_ok) Abort(mark, absl::StrCat("unsupported YAML tag '", KeyForMessage(tag), "'"));
+    if (!tag_ok) Abort(mark, UnsupportedTag(tag));
     if (Depth() + 1 > limits_.max_depth) TooDeep(mark);
     Frame frame;
     frame.value = map ? Value::EmptyObject(OriginOf(mark)) : Value::EmptyArray(OriginOf(mark));
@@ -418,7 +435,9 @@ class YamlBuilder : public YAML::EventHandler {
       return;
     }
     auto [it, inserted] = parent.value.MutableObject().try_emplace(std::move(parent.key));
-    if (!inserted) Abort(parent.key_origin, absl::StrCat("duplicate key '", KeyForMessage(it->first), "'"));
+    if (!inserted) {
+      Abort(parent.key_origin, absl::StrCat("duplicate key '", KeyForMessage(it->first), "'"));
+    }
     it->second = std::move(value);
   }
 
@@ -428,10 +447,13 @@ class YamlBuilder : public YAML::EventHandler {
     std::string_view type;
     if (tag != "?") {
       if (!std::string_view(tag).starts_with(kCoreTagPrefix)) {
-        Abort(origin, absl::StrCat("unsupported YAML tag '", KeyForMessage(tag), "'"));
+        Abort(origin, UnsupportedTag(tag));
       }
       type = std::string_view(tag).substr(kCoreTagPrefix.size());
       if (type == "str") return Value::String(text, origin);
+      if (type != "null" && type != "bool" && type != "int" && type != "float") {
+        Abort(origin, UnsupportedTag(tag));
+      }
     }
     const bool any = type.empty();
     if ((any || type == "null") && IsNullWord(text)) return Value::Null(origin);
@@ -459,7 +481,7 @@ class YamlBuilder : public YAML::EventHandler {
         case NumberKind::kDouble:
           return Value::Double(d, origin);
         case NumberKind::kNonFinite:
-          Abort(origin, absl::StrCat("floating-point value ", NonFiniteKind(text),
+          Abort(origin, absl::StrCat("floating-point value ", Sv(NonFiniteKind(text)),
                                      " is not representable in JSON"));
         default:
           break;

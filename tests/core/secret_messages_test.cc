@@ -33,7 +33,9 @@ void ExpectNoSecret(Format f, std::string_view text, std::string_view kind = "")
   const std::string error = ErrorOf(f, text);
   EXPECT_THAT(error, Not(HasSubstr(kSecret))) << "document: " << text;
   EXPECT_THAT(error, HasSubstr("conf/app:")) << error;
-  if (!kind.empty()) EXPECT_THAT(error, HasSubstr(kind)) << error;
+  if (!kind.empty()) {
+    EXPECT_THAT(error, HasSubstr(kind)) << error;
+  }
 }
 
 TEST(SecretMessagesTest, Yaml) {
@@ -46,7 +48,9 @@ TEST(SecretMessagesTest, Yaml) {
   ExpectNoSecret(Format::kYaml, "password: \"hunter2\\u12\"\n");
   ExpectNoSecret(Format::kYaml, "password: \"hunter2\\q\"\n");
   ExpectNoSecret(Format::kYaml, "password: \"hunter2\n");
-  ExpectNoSecret(Format::kYaml, "password: !hunter2 x\n");  // a tag is not a value, but cut
+  ExpectNoSecret(Format::kYaml, "password: !hunter2\n");  // a password written as a tag
+  ExpectNoSecret(Format::kYaml, "password: !!hunter2\n");
+  ExpectNoSecret(Format::kYaml, "password: !hunter2 [1]\n");
   EXPECT_THAT(ErrorOf(Format::kYaml, "pin: 99999999999999999999999777\n"),
               Not(HasSubstr("9999999")));
 }

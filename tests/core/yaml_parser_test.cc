@@ -105,7 +105,10 @@ TEST(YamlParserTest, ExplicitCoreTags) {
   EXPECT_EQ(v.FindPath("f.k")->AsInt(), 1);
   EXPECT_EQ(v.FindPath("g.0")->AsInt(), 1);
   EXPECT_EQ(Error("a: !!int abc\n"), "app.yaml:1:4: not a valid !!int");
-  EXPECT_EQ(Error("a: !custom x\n"), "app.yaml:1:4: unsupported YAML tag '!custom'");
+  // A local tag is never quoted: `password: !hunter2` turns the value into a tag.
+  EXPECT_EQ(Error("a: !custom x\n"),
+            "app.yaml:1:4: unsupported YAML tag (only the core tags such as !!str and !!int; quote "
+            "a value that starts with '!')");
   EXPECT_EQ(Error("a: !!set {x}\n"), "app.yaml:1:4: unsupported YAML tag 'tag:yaml.org,2002:set'");
 }
 
