@@ -156,6 +156,7 @@ int RunDaemon(DaemonOptions options) {
   exporter->sampler().SetSources(std::move(sources));
   exporter->OnScan(report, took);
   for (const std::string& e : report.root_errors) spdlog::error("root: {}", e);
+  for (const std::string& e : report.skipped_dirs) spdlog::error("config directory skipped: {}", e);
   spdlog::info("loaded {} configs ({} ok, {} with errors) in {}", report.configs,
                report.configs - report.failed, report.failed, absl::FormatDuration(took));
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "server/core/absl_compat.h"
+#include "server/core/config_name.h"
 #include "server/core/content_hash.h"
 #include "server/core/diagnostic.h"
 #include "server/core/schema_cache.h"
@@ -70,7 +71,7 @@ class ConfigEngine::Impl {
  private:
   // Walks `root_index` collecting configs into `out`; problems into `errors`.
   void Walk(size_t root_index, std::map<std::string, FoundConfig>* out,
-            std::vector<std::string>* errors) const;
+            std::vector<std::string>* errors, std::vector<std::string>* skipped) const;
   // Looks for the config directory `name` in the roots, last root first.
   std::optional<FoundConfig> Find(std::string_view name) const;
   // Reads the files of `found` and builds it (not published).
@@ -96,7 +97,8 @@ class ConfigEngine::Impl {
 };
 
 void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConfig>* out,
-                              std::vector<std::string>* errors) const {
+                              std::vector<std::string>* errors,
+                              std::vector<std::string>* skipped) const {
   const Root& root = roots_[root_index];
   struct Pending {
     std::string dir;
@@ -120,6 +122,12 @@ void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConf
         // "..data" / "..2024_..." are Kubernetes' volume internals; dot-dirs are hidden.
         if (e.name[0] == '.') continue;
         if (cur.depth >= 32) continue;
+        // One name rule for discovery and lookup: a directory GetConfig could not serve is
+        // reported (with its subtree) instead of being half-published.
+        if (absl::Status bad = ValidateConfigName(JoinPath(cur.rel, e.name)); !bad.ok()) {
+          skipped->push_back(std::string(bad.message()));
+          continue;
+        }
         std::string path = JoinPath(cur.dir, e.name);
         if (e.is_symlink) {
           absl::StatusOr<std::string> real = fs_->RealPath(path);
@@ -147,6 +155,7 @@ void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConf
 }
 
 std::optional<FoundConfig> ConfigEngine::Impl::Find(std::string_view name) const {
+  if (!ValidateConfigName(name).ok()) return std::nullopt;
   for (size_t r = roots_.size(); r-- > 0;) {
     std::string dir = JoinPath(roots_[r].given, name);
     absl::StatusOr<std::vector<FileSystem::DirEntry>> entries = fs_->ListDir(dir);
@@ -258,7 +267,9 @@ void ConfigEngine::Impl::BuildAndPublish(const FoundConfig& found, SchemaCache* 
 ConfigEngine::Report ConfigEngine::Impl::ScanAll() {
   Report report;
   std::map<std::string, FoundConfig> found;
-  for (size_t r = 0; r < roots_.size(); ++r) Walk(r, &found, &report.root_errors);
+  for (size_t r = 0; r < roots_.size(); ++r) {
+    Walk(r, &found, &report.root_errors, &report.skipped_dirs);
+  }
   std::vector<const FoundConfig*> work;
   work.reserve(found.size());
   for (const auto& [name, f] : found) work.push_back(&f);
@@ -436,23 +447,7 @@ absl::StatusOr<BuildResult> ConfigEngine::Validate(std::string_view name,
 }
 
 absl::Status ConfigEngine::ValidateName(std::string_view name) {
-  if (name.empty()) return absl::InvalidArgumentError("config name is empty");
-  if (name.size() > 1024) return absl::InvalidArgumentError("config name is over 1024 bytes");
-  for (char c : name) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == '\\') {
-      return absl::InvalidArgumentError(
-          "config name must not contain control characters or backslashes");
-    }
-  }
-  for (absl::string_view part : absl::StrSplit(Sv(name), '/')) {
-    if (part.empty() || part[0] == '.') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "invalid config name '", Sv(name),
-          "': use a relative path of directory names such as 'team-a/billing' (no empty, '.' "
-          "or '..' segments, no leading '/', no hidden directories)"));
-    }
-  }
-  return absl::OkStatus();
+  return ValidateConfigName(name);
 }
 
 }  // namespace hearth
