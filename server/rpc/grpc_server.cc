@@ -16,6 +16,7 @@
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/rpc/malformed_request_interceptor.h"
 
 namespace hearth::rpc {
 namespace {
@@ -126,7 +127,14 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
-  if (opts.interceptors) builder.experimental().SetInterceptorCreators(opts.interceptors());
+  {
+    InterceptorFactories interceptors;
+    interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
+    if (opts.interceptors) {
+      for (auto& factory : opts.interceptors()) interceptors.push_back(std::move(factory));
+    }
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   builder.RegisterService(server->config_service_.get());
   builder.RegisterService(server->health_service_.get());
 
