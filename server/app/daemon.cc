@@ -94,10 +94,10 @@ std::string Age(absl::Time t) {
 // result; trace adds the files' sizes and the schema. Names and sizes only, never values.
 void LogRebuild(const ReloadCoordinator::RebuildSample& s, const ConfigEntry* entry) {
   if (!spdlog::should_log(spdlog::level::debug)) return;
-  const char* result = s.failed              ? "failed (last-known-good kept)"
-                       : entry == nullptr    ? "removed"
-                       : s.published         ? "published"
-                                             : "unchanged";
+  const char* result = s.failed           ? "failed (last-known-good kept)"
+                       : entry == nullptr ? "removed"
+                       : s.published      ? "published"
+                                          : "unchanged";
   std::string files;
   const ConfigVersion* version = entry != nullptr ? entry->version.get() : nullptr;
   const bool trace = spdlog::should_log(spdlog::level::trace);

@@ -79,10 +79,10 @@ absl::StatusOr<std::unique_ptr<MetricsExporter>> MetricsExporter::Start(
     return absl::InvalidArgumentError("metrics server needs at least one thread and a timeout");
   }
   const std::vector<std::string> options = {
-      "listening_ports", listen,
-      "num_threads", absl::StrCat(http.threads),
+      "listening_ports",    listen,
+      "num_threads",        absl::StrCat(http.threads),
       "request_timeout_ms", absl::StrCat(absl::ToInt64Milliseconds(http.request_timeout)),
-      "enable_keep_alive", "no",
+      "enable_keep_alive",  "no",
   };
   try {
     exporter->server_ = std::make_unique<CivetServer>(options);

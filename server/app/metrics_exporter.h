@@ -29,9 +29,9 @@ struct MetricsHttpOptions {
   absl::Duration request_timeout = absl::Seconds(2);
 };
 
-// hearthd's Prometheus endpoint: GET and HEAD /metrics on `listen`. Event-driven metrics (gRPC calls,
-// rebuilds, latencies) live in a registry fed through the hooks below; everything other components
-// already count is read at scrape time by sampler(). Names: metrics_catalog.h.
+// hearthd's Prometheus endpoint: GET and HEAD /metrics on `listen`. Event-driven metrics (gRPC
+// calls, rebuilds, latencies) live in a registry fed through the hooks below; everything other
+// components already count is read at scrape time by sampler(). Names: metrics_catalog.h.
 //
 // Thread-safety: all methods are thread-safe. Ownership: keep the exporter alive until the gRPC
 // server made with interceptor_factories() is destroyed (its interceptors write into our

@@ -446,8 +446,6 @@ absl::StatusOr<BuildResult> ConfigEngine::Validate(std::string_view name,
   return impl_->Validate(name, std::move(candidates), replace_on_disk);
 }
 
-absl::Status ConfigEngine::ValidateName(std::string_view name) {
-  return ValidateConfigName(name);
-}
+absl::Status ConfigEngine::ValidateName(std::string_view name) { return ValidateConfigName(name); }
 
 }  // namespace hearth

@@ -38,6 +38,7 @@ class ConfigEngine {
     size_t failed = 0;     // rebuild failed (last-known-good kept)
     size_t removed = 0;    // configs whose directory vanished
     std::vector<std::string> root_errors;  // unreadable roots etc.
+
     // Directories not published because their relative name breaks the config-name rule
     // (config_name.h), one message each naming the directory (cut, escaped).
     std::vector<std::string> skipped_dirs;

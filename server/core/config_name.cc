@@ -70,8 +70,8 @@ absl::Status ValidateConfigName(std::string_view name) {
   size_t begin = 0;
   while (true) {
     const size_t slash = name.find('/', begin);
-    const std::string_view part =
-        name.substr(begin, slash == std::string_view::npos ? std::string_view::npos : slash - begin);
+    const std::string_view part = name.substr(
+        begin, slash == std::string_view::npos ? std::string_view::npos : slash - begin);
     if (part.empty() || part[0] == '.') {
       return Invalid(name,
                      "use a relative path of directory names such as 'team-a/billing' (no empty, "

@@ -227,9 +227,8 @@ class EnvParser {
     }
     // The root object is level 1; each "__" nests one object deeper.
     if (segments.size() > static_cast<size_t>(limits_.max_depth)) {
-      return key_error(
-          absl::StrCat("'", KeyForMessage(key), "' nests deeper than ", limits_.max_depth,
-                       " levels"));
+      return key_error(absl::StrCat("'", KeyForMessage(key), "' nests deeper than ",
+                                    limits_.max_depth, " levels"));
     }
     Value* node = &root;
     for (size_t i = 0; i < segments.size(); ++i) {
@@ -257,8 +256,7 @@ class EnvParser {
                                       it->second.origin().line, ")"));
       } else if (!it->second.is_object()) {
         return key_error(
-            absl::StrCat("variable '", KeyForMessage(key), "' needs '",
-                         KeyForMessage(segments[i]),
+            absl::StrCat("variable '", KeyForMessage(key), "' needs '", KeyForMessage(segments[i]),
                          "' to be a group, but it is a plain variable defined at line ",
                          it->second.origin().line));
       }

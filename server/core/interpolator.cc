@@ -71,8 +71,9 @@ std::string ParseTemplate(std::string_view s, std::vector<Piece>* pieces) {
     if (close == std::string_view::npos) {
       // The text after "${" is the value itself (e.g. a password that happens to contain
       // "${"): never quote it.
-      return std::string("unterminated reference: \"${\" without a closing '}' (write \"$${\" "
-                         "for a literal \"${\")");
+      return std::string(
+          "unterminated reference: \"${\" without a closing '}' (write \"$${\" "
+          "for a literal \"${\")");
     }
     flush(i);
     std::string_view body = s.substr(i + 2, close - i - 2);
@@ -327,11 +328,10 @@ class Resolver {
       if (next == nullptr) {
         std::string where = cur_path.empty() ? std::string("at the top level")
                                              : absl::StrCat("in \"", KeyForMessage(cur_path), "\"");
-        std::string what =
-            cur->is_object() || cur->is_array()
-                ? absl::StrCat("no \"", KeyForMessage(part), "\" ", where)
-                : absl::StrCat("\"", KeyForMessage(cur_path), "\" is of type ",
-                               Sv(cur->type_name()));
+        std::string what = cur->is_object() || cur->is_array()
+                               ? absl::StrCat("no \"", KeyForMessage(part), "\" ", where)
+                               : absl::StrCat("\"", KeyForMessage(cur_path), "\" is of type ",
+                                              Sv(cur->type_name()));
         Report(referrer, referrer_path,
                absl::StrCat("reference \"${", KeyForMessage(dotted), "}\" not found (", what, ")"));
         return nullptr;
@@ -425,8 +425,8 @@ class Resolver {
     while (start < stack_.size() && stack_[start].node != &v) ++start;
     std::string chain;
     for (size_t i = start; i < stack_.size(); ++i) {
-      absl::StrAppend(&chain, KeyForMessage(stack_[i].path), " (", Location(stack_[i].node->origin(), sources_),
-                      ") -> ");
+      absl::StrAppend(&chain, KeyForMessage(stack_[i].path), " (",
+                      Location(stack_[i].node->origin(), sources_), ") -> ");
     }
     chain.append(start < stack_.size() ? KeyForMessage(stack_[start].path) : "?");
     Report(v, "", absl::StrCat("reference cycle: ", chain));
@@ -434,10 +434,10 @@ class Resolver {
 
   void Report(const Value& v, std::string_view path, std::string_view message) {
     if (errors_ == nullptr) return;
-    errors_->push_back(
-        FormatAt(v.origin(), sources_,
-                 path.empty() ? std::string(message)
-                              : absl::StrCat(KeyForMessage(path), ": ", Sv(message))));
+    errors_->push_back(FormatAt(v.origin(), sources_,
+                                path.empty()
+                                    ? std::string(message)
+                                    : absl::StrCat(KeyForMessage(path), ": ", Sv(message))));
   }
 
   const Interpolator::Options& options_;

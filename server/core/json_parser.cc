@@ -395,7 +395,8 @@ class JsonConverter {
           const size_t size_before = object.size();
           auto it = object.try_emplace(object.end(), std::string(member.key));
           if (object.size() == size_before) {
-            return Fail(key_origin, absl::StrCat("duplicate key \"", KeyForMessage(member.key), "\""));
+            return Fail(key_origin,
+                        absl::StrCat("duplicate key \"", KeyForMessage(member.key), "\""));
           }
           if (!Convert(member.value, depth + 1, &it->second)) return false;
           Skip();  // ',' or '}'

@@ -188,10 +188,9 @@ void AppendErrors(const valijson::ValidationResults& results, const Value& doc,
     std::string pointer = JsonPointer(le.path);
     if (!emitted.emplace(pointer, le.description).second) continue;
     const Value& at = NearestValue(doc, le.path);
-    errors->push_back(FormatAt(
-        at.origin(), sources,
-        absl::StrCat(CutQuotedKeys(le.description), " (at ", pointer, ", schema ",
-                     Sv(schema_name), ")")));
+    errors->push_back(FormatAt(at.origin(), sources,
+                               absl::StrCat(CutQuotedKeys(le.description), " (at ", pointer,
+                                            ", schema ", Sv(schema_name), ")")));
   }
 }
 

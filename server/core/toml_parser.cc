@@ -235,8 +235,8 @@ std::string TomlLibraryMessage(std::string_view description) {
   std::string_view d = description;
   // "Error while parsing key-value pair: " and the like: keep the context, sanitize the rest.
   std::string context;
-  if (const size_t colon = d.find(": "); d.starts_with("Error while parsing ") &&
-                                         colon != std::string_view::npos) {
+  if (const size_t colon = d.find(": ");
+      d.starts_with("Error while parsing ") && colon != std::string_view::npos) {
     context = std::string(d.substr(0, colon + 2));
     d.remove_prefix(colon + 2);
   }

@@ -203,10 +203,9 @@ std::string YamlLibraryMessage(const std::string& msg) {
 // A tag we do not support. A local tag is never quoted: `password: !hunter2` makes the value a
 // tag. Core tags (tag:yaml.org,2002:set ...) are named when they are one of YAML's own types.
 std::string UnsupportedTag(std::string_view tag) {
-  static constexpr std::string_view kKnown[] = {"binary", "bool",  "float",     "int",
-                                                "map",    "merge", "null",      "omap",
-                                                "pairs",  "seq",   "set",       "str",
-                                                "timestamp", "value", "yaml"};
+  static constexpr std::string_view kKnown[] = {"binary", "bool", "float",     "int",   "map",
+                                                "merge",  "null", "omap",      "pairs", "seq",
+                                                "set",    "str",  "timestamp", "value", "yaml"};
   if (tag.starts_with(kCoreTagPrefix)) {
     const std::string_view type = tag.substr(kCoreTagPrefix.size());
     if (std::find(std::begin(kKnown), std::end(kKnown), type) != std::end(kKnown)) {

@@ -74,10 +74,9 @@ absl::Status UnixSocketClaim::CheckPath() const {
 absl::StatusOr<std::string> UnixSocketClaim::Prepare() {
   if (path_.empty()) return absl::InvalidArgumentError("empty unix socket path");
   if (temp_path_.size() > kMaxSocketPath) {
-    return absl::InvalidArgumentError(absl::StrCat("unix socket path ", path_, " is too long (",
-                                                   kMaxSocketPath - (temp_path_.size() -
-                                                                     path_.size()),
-                                                   " bytes at most)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unix socket path ", path_, " is too long (",
+                     kMaxSocketPath - (temp_path_.size() - path_.size()), " bytes at most)"));
   }
   if (absl::Status s = CheckPath(); !s.ok()) return s;
   unlink(temp_path_.c_str());  // a leftover of a crashed process with our pid; ours to reuse

@@ -25,8 +25,8 @@ absl::Status ValidateFilter(const v1::WatchConfigsRequest& request, const WatchH
   for (const std::string& name : request.names()) bytes += name.size();
   for (const std::string& prefix : request.prefixes()) bytes += prefix.size();
   if (bytes > o.max_filter_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat("names and prefixes total ", bytes,
-                                                   " bytes; at most ", o.max_filter_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("names and prefixes total ", bytes, " bytes; at most ", o.max_filter_bytes));
   }
   for (const std::string& name : request.names()) {
     if (absl::Status s = ValidateConfigName(name); !s.ok()) return s;

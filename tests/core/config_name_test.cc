@@ -17,11 +17,13 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(ConfigNameTest, TheRule) {
-  for (const std::string& good : std::vector<std::string>{"app", "team-a/billing", "a.b/c_d", "\xC3\xA9t\xC3\xA9"}) {
+  for (const std::string& good :
+       std::vector<std::string>{"app", "team-a/billing", "a.b/c_d", "\xC3\xA9t\xC3\xA9"}) {
     EXPECT_TRUE(ValidateConfigName(good).ok()) << good;
   }
-  for (const std::string& bad : std::vector<std::string>{"", "/a", "a/", "a//b", ".a", "a/..", "a/./b", "a\nb", "a\tb", "a\\b", "a\x7f",
-        std::string("a\0b", 3), "\xC3\x28", "\xED\xA0\x80", std::string(1025, 'n')}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "", "/a", "a/", "a//b", ".a", "a/..", "a/./b", "a\nb", "a\tb", "a\\b", "a\x7f",
+           std::string("a\0b", 3), "\xC3\x28", "\xED\xA0\x80", std::string(1025, 'n')}) {
     EXPECT_FALSE(ValidateConfigName(bad).ok()) << bad;
   }
   EXPECT_TRUE(ValidateConfigName(std::string(1024, 'n')).ok());

@@ -21,8 +21,8 @@ namespace hearth {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::ReadFileOrEmpty;
+using ::testing::StartsWith;
 using testing::Subprocess;
 using testing::TempDir;
 using namespace std::chrono_literals;

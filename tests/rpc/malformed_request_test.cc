@@ -26,12 +26,11 @@ class MalformedRequestTest : public testing_util::RpcFixture {
     absl::Mutex mu;
     bool done = false;
     grpc::Status result;
-    stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
-                   [&](grpc::Status s) {
-                     absl::MutexLock lock(&mu);
-                     result = std::move(s);
-                     done = true;
-                   });
+    stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+      absl::MutexLock lock(&mu);
+      result = std::move(s);
+      done = true;
+    });
     absl::MutexLock lock(&mu);
     mu.Await(absl::Condition(&done));
     return result;
@@ -52,7 +51,10 @@ TEST_F(MalformedRequestTest, UnaryIsInvalidArgumentWithAMessage) {
     EXPECT_THAT(status.error_message(), HasSubstr("malformed request")) << method;
   }
   // A valid encoding still works, and an unknown method is still UNIMPLEMENTED.
-  EXPECT_TRUE(CallRaw("/hearth.v1.ConfigService/GetConfig", std::string("\x0a\x05" "alpha", 7)).ok());
+  EXPECT_TRUE(CallRaw("/hearth.v1.ConfigService/GetConfig", std::string("\x0a\x05"
+                                                                        "alpha",
+                                                                        7))
+                  .ok());
   EXPECT_EQ(CallRaw("/hearth.v1.ConfigService/NoSuchMethod", "").error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
 }

@@ -68,7 +68,8 @@ TEST_F(WatchLimitsTest, OversizedConfigCarriesAnErrorAndTheStreamGoesOn) {
   v1::WatchConfigsRequest request;
   request.set_include_json(true);
   auto stream = Open(request);
-  std::vector<Msg> snapshot = ReadUntil(stream.get(), [](const Msg& m) { return m.snapshot_end(); });
+  std::vector<Msg> snapshot =
+      ReadUntil(stream.get(), [](const Msg& m) { return m.snapshot_end(); });
   const Msg* big = Find(snapshot, "big");
   ASSERT_NE(big, nullptr);
   EXPECT_TRUE(big->json().empty());
@@ -127,7 +128,8 @@ TEST_F(WatchLimitsTest, OversizedEventMessageNamesTheLimit) {
   request.set_include_json(true);
   request.add_names("big");
   auto stream = Open(request);
-  std::vector<Msg> snapshot = ReadUntil(stream.get(), [](const Msg& m) { return m.snapshot_end(); });
+  std::vector<Msg> snapshot =
+      ReadUntil(stream.get(), [](const Msg& m) { return m.snapshot_end(); });
   const Msg* big = Find(snapshot, "big");
   ASSERT_NE(big, nullptr);
   ASSERT_FALSE(big->errors().empty());
@@ -154,14 +156,16 @@ TEST_F(WatchLimitsTest, FiltersAreBounded) {
   for (int i = 0; i < 999; ++i) ok.add_prefixes("p" + std::to_string(i));
   ok.add_names("alpha");
   auto stream = Open(ok);
-  std::vector<Msg> snapshot = ReadUntil(stream.get(), [](const Msg& m) { return m.snapshot_end(); });
+  std::vector<Msg> snapshot =
+      ReadUntil(stream.get(), [](const Msg& m) { return m.snapshot_end(); });
   EXPECT_NE(Find(snapshot, "alpha"), nullptr);
 }
 
 TEST_F(WatchLimitsTest, NamesAndPrefixesFollowTheConfigNameRule) {
   Start();
-  for (const std::string& name : std::vector<std::string>{"a\nb", "a\tb", "a\\b", "/a", "a/.hidden", std::string(1025, 'n'),
-                                 std::string("\xC3\x28")}) {
+  for (const std::string& name :
+       std::vector<std::string>{"a\nb", "a\tb", "a\\b", "/a", "a/.hidden", std::string(1025, 'n'),
+                                std::string("\xC3\x28")}) {
     v1::WatchConfigsRequest request;
     request.add_names(name);
     EXPECT_EQ(Refused(request).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name;
