@@ -405,7 +405,7 @@ absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
     if (c.file_name.empty() || c.file_name.find('/') != std::string::npos ||
         !ConfigBuilder::IsConfigFile(c.file_name)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "candidate file name '", c.file_name,
+          "candidate file name '", KeyForMessage(c.file_name),
           "' must be a plain file name with a .toml, .json, .yaml, .yml or .env extension"));
     }
   }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/core/config_name.h"
+#include "server/core/diagnostic.h"
 #include "server/rpc/config_lookup.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/validate_response.h"
@@ -20,7 +21,7 @@ absl::Status ValidateFileName(const std::string& file_name) {
   if (file_name.empty() || file_name == "." || file_name == ".." ||
       file_name.find('/') != std::string::npos || file_name.find('\0') != std::string::npos) {
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid file_name \"", file_name,
+        absl::StrCat("invalid file_name \"", KeyForMessage(file_name),
                      "\": expected a plain file name such as \"10-db.yaml\""));
   }
   return absl::OkStatus();
