@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -23,12 +24,14 @@ std::string PathOf(std::string_view address) {
   return std::string(p);
 }
 
-// "dir/name" -> "dir/.name.<pid>.tmp" (same directory, so rename(2) stays on one filesystem).
+// "dir/name" -> "dir/.name.<pid>-<n>.tmp" (same directory, so rename(2) stays on one
+// filesystem; <n> tells apart several claims of one process).
 std::string TempPathFor(const std::string& path) {
+  static std::atomic<int> counter{0};
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  return absl::StrCat(dir, ".", base, ".", getpid(), ".tmp");
+  return absl::StrCat(dir, ".", base, ".", getpid(), "-", counter.fetch_add(1), ".tmp");
 }
 
 }  // namespace
