@@ -59,6 +59,10 @@ int RunCheck(const CheckCommand& cmd, std::ostream& out, std::ostream& err) {
   ConfigEngine engine(cmd.engine);
   ConfigEngine::Report report = engine.ScanAll();
   int failed = 0;
+  for (const std::string& e : report.skipped_dirs) {
+    err << "error  config directory skipped: " << e << "\n";
+    ++failed;
+  }
   for (const std::string& e : report.root_errors) {
     err << "error  " << e << "\n";
     ++failed;

@@ -97,6 +97,31 @@ std::string Age(absl::Time t) {
   return t == absl::InfinitePast() ? "never" : absl::FormatDuration(absl::Now() - t) + " ago";
 }
 
+// --log-level debug: one line per rebuild saying which config, which files, how long, and the
+// result; trace adds the files' sizes and the schema. Names and sizes only, never values.
+void LogRebuild(const ReloadCoordinator::RebuildSample& s, const ConfigEntry* entry) {
+  if (!spdlog::should_log(spdlog::level::debug)) return;
+  const char* result = s.failed           ? "failed (last-known-good kept)"
+                       : entry == nullptr ? "removed"
+                       : s.published      ? "published"
+                                          : "unchanged";
+  std::string files;
+  const ConfigVersion* version = entry != nullptr ? entry->version.get() : nullptr;
+  const bool trace = spdlog::should_log(spdlog::level::trace);
+  if (version != nullptr) {
+    for (const SourceFile& f : version->files) {
+      absl::StrAppend(&files, files.empty() ? "" : ", ", f.name);
+      if (trace) absl::StrAppend(&files, " (", f.size, " bytes)");
+    }
+    if (trace && !version->schema.empty()) absl::StrAppend(&files, "; schema ", version->schema);
+  }
+  spdlog::debug("rebuild {}: {} in {:.3f} ms ({} after the first event); {} error{}; files{}: {}",
+                s.name, result, absl::ToDoubleMilliseconds(s.duration),
+                absl::FormatDuration(s.latency), entry != nullptr ? entry->errors.size() : 0,
+                entry != nullptr && entry->errors.size() == 1 ? "" : "s",
+                s.failed ? " of the last-known-good" : "", files.empty() ? "none" : files);
+}
+
 }  // namespace
 
 int RunDaemon(DaemonOptions options) {
@@ -122,7 +147,9 @@ int RunDaemon(DaemonOptions options) {
 
   ConfigStore* store = &engine.store();
   options.reload.on_rebuild = [exporter, store](const ReloadCoordinator::RebuildSample& s) {
-    exporter->OnRebuild(s, s.published && !s.failed && store->Get(s.name) == nullptr);
+    std::shared_ptr<const ConfigEntry> entry = store->Get(s.name);
+    exporter->OnRebuild(s, s.published && !s.failed && entry == nullptr);
+    LogRebuild(s, entry.get());
   };
   auto coordinator = std::make_unique<ReloadCoordinator>(
       &engine, std::make_unique<InotifyWatcher>(InotifyWatcher::Options{}), options.reload);
@@ -184,6 +211,7 @@ int RunDaemon(DaemonOptions options) {
   exporter->sampler().SetSources(std::move(sources));
   exporter->OnScan(report, took);
   for (const std::string& e : report.root_errors) spdlog::error("root: {}", e);
+  for (const std::string& e : report.skipped_dirs) spdlog::error("config directory skipped: {}", e);
   spdlog::info("loaded {} configs ({} ok, {} with errors) in {}", report.configs,
                report.configs - report.failed, report.failed, absl::FormatDuration(took));
 

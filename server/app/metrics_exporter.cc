@@ -1,10 +1,14 @@
 #include "server/app/metrics_exporter.h"
 
+#include <CivetServer.h>
+#include <civetweb.h>
+
 #include <exception>
 #include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "prometheus/text_serializer.h"
 #include "server/app/metrics_catalog.h"
 #include "server/rpc/metrics_interceptor.h"
 
@@ -22,6 +26,35 @@ const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {
 
 }  // namespace
 
+// GET and HEAD /metrics: the text exposition format of the registry and the sampler. HEAD sends
+// the same headers (Content-Length included) and no body. Runs on civetweb's worker threads.
+class MetricsExporter::Handler : public CivetHandler {
+ public:
+  explicit Handler(MetricsExporter* exporter) : exporter_(exporter) {}
+
+  bool handleGet(CivetServer*, mg_connection* conn) override { return Serve(conn, true); }
+  bool handleHead(CivetServer*, mg_connection* conn) override { return Serve(conn, false); }
+
+ private:
+  bool Serve(mg_connection* conn, bool body) {
+    std::vector<prometheus::MetricFamily> families = exporter_->registry_->Collect();
+    std::vector<prometheus::MetricFamily> sampled = exporter_->sampler_->Collect();
+    families.insert(families.end(), std::make_move_iterator(sampled.begin()),
+                    std::make_move_iterator(sampled.end()));
+    const std::string text = prometheus::TextSerializer().Serialize(families);
+    mg_printf(conn,
+              "HTTP/1.1 200 OK\r\n"
+              "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+              "Content-Length: %zu\r\n"
+              "Connection: close\r\n\r\n",
+              text.size());
+    if (body) mg_write(conn, text.data(), text.size());
+    return true;
+  }
+
+  MetricsExporter* const exporter_;
+};
+
 MetricsExporter::MetricsExporter()
     : registry_(std::make_shared<prometheus::Registry>()),
       sampler_(std::make_shared<MetricsSampler>()) {
@@ -38,25 +71,35 @@ MetricsExporter::MetricsExporter()
                            .Add({}, kLatencyBuckets);
 }
 
-absl::StatusOr<std::unique_ptr<MetricsExporter>> MetricsExporter::Start(const std::string& listen) {
+absl::StatusOr<std::unique_ptr<MetricsExporter>> MetricsExporter::Start(
+    const std::string& listen, const MetricsHttpOptions& http) {
   std::unique_ptr<MetricsExporter> exporter(new MetricsExporter());
   if (listen.empty()) return exporter;
+  if (http.threads < 1 || http.request_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("metrics server needs at least one thread and a timeout");
+  }
+  const std::vector<std::string> options = {
+      "listening_ports",    listen,
+      "num_threads",        absl::StrCat(http.threads),
+      "request_timeout_ms", absl::StrCat(absl::ToInt64Milliseconds(http.request_timeout)),
+      "enable_keep_alive",  "no",
+  };
   try {
-    // civetweb: one listener thread plus two request threads is plenty for a scraper or two.
-    exporter->exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
+    exporter->server_ = std::make_unique<CivetServer>(options);
   } catch (const std::exception& e) {
     return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", listen, ": ", e.what()));
   }
-  std::vector<int> ports = exporter->exposer_->GetListeningPorts();
+  exporter->handler_ = std::make_unique<Handler>(exporter.get());
+  exporter->server_->addHandler("/metrics", exporter->handler_.get());
+  std::vector<int> ports = exporter->server_->getListeningPorts();
   exporter->port_ = ports.empty() ? 0 : ports[0];
-  exporter->exposer_->RegisterCollectable(exporter->registry_);
-  exporter->exposer_->RegisterCollectable(exporter->sampler_);
   return exporter;
 }
 
 MetricsExporter::~MetricsExporter() {
   // Stop serving first: no scrape may run while the families go away.
-  exposer_.reset();
+  if (server_ != nullptr) server_->close();
+  server_.reset();
 }
 
 rpc::GrpcServer::InterceptorFactories MetricsExporter::interceptor_factories() {

@@ -7,7 +7,6 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "prometheus/counter.h"
-#include "prometheus/exposer.h"
 #include "prometheus/family.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
@@ -16,11 +15,24 @@
 #include "server/rpc/grpc_server.h"
 #include "server/watch/reload_coordinator.h"
 
+class CivetServer;
+
 namespace hearth {
 
-// hearthd's Prometheus endpoint: GET /metrics on `listen`. Event-driven metrics (gRPC calls,
-// rebuilds, latencies) live in a registry fed through the hooks below; everything other components
-// already count is read at scrape time by sampler(). Names: metrics_catalog.h.
+// Limits of the /metrics HTTP server (civetweb, one thread per connection).
+struct MetricsHttpOptions {
+  // Connections served at once. Idle connections each hold a thread until request_timeout, so
+  // this many minus one idle clients cannot delay a scrape, and more can delay it by at most
+  // request_timeout. A scraper or two, a few curls and a port scanner fit well within 16.
+  int threads = 16;
+  // A connection that sends no complete request within this is closed (civetweb's default is
+  // 30 s, which let two idle connections block every scrape for 30 s).
+  absl::Duration request_timeout = absl::Seconds(1);
+};
+
+// hearthd's Prometheus endpoint: GET and HEAD /metrics on `listen`. Event-driven metrics (gRPC
+// calls, rebuilds, latencies) live in a registry fed through the hooks below; everything other
+// components already count is read at scrape time by sampler(). Names: metrics_catalog.h.
 //
 // Thread-safety: all methods are thread-safe. Ownership: keep the exporter alive until the gRPC
 // server made with interceptor_factories() is destroyed (its interceptors write into our
@@ -29,7 +41,8 @@ class MetricsExporter {
  public:
   // Serves on `listen` (HOST:PORT, port 0 picks one); "" serves nothing (the hooks still work).
   // UNAVAILABLE when the address cannot be bound.
-  static absl::StatusOr<std::unique_ptr<MetricsExporter>> Start(const std::string& listen);
+  static absl::StatusOr<std::unique_ptr<MetricsExporter>> Start(
+      const std::string& listen, const MetricsHttpOptions& http = {});
   ~MetricsExporter();
   MetricsExporter(const MetricsExporter&) = delete;
   MetricsExporter& operator=(const MetricsExporter&) = delete;
@@ -46,6 +59,7 @@ class MetricsExporter {
   void OnScan(const ConfigEngine::Report& report, absl::Duration took);
 
  private:
+  class Handler;
   MetricsExporter();
 
   std::shared_ptr<prometheus::Registry> registry_;
@@ -55,7 +69,9 @@ class MetricsExporter {
   prometheus::Family<prometheus::Counter>* rebuilds_;
   prometheus::Histogram* rebuild_duration_;
   prometheus::Histogram* event_to_publish_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  // Declared last: destroyed first, so no scrape runs while the families go away.
+  std::unique_ptr<Handler> handler_;
+  std::unique_ptr<CivetServer> server_;
   int port_ = 0;
 };
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "server/core/absl_compat.h"
+#include "server/core/config_name.h"
 #include "server/core/content_hash.h"
 #include "server/core/diagnostic.h"
 #include "server/core/schema_cache.h"
@@ -95,7 +96,8 @@ class ConfigEngine::Impl {
   // Walks `root_index` collecting configs into `out`; a root that cannot be listed into
   // `errors`, directories below it that cannot be listed into `unreadable`.
   void Walk(size_t root_index, std::map<std::string, FoundConfig>* out,
-            std::vector<std::string>* errors, UnreadableDirs* unreadable) const;
+            std::vector<std::string>* errors, UnreadableDirs* unreadable,
+            std::vector<std::string>* skipped) const;
   // Looks for the config directory `name` in the roots, last root first. When a root holds the
   // directory but it cannot be listed, returns nullopt with the error in *unreadable.
   std::optional<FoundConfig> Find(std::string_view name, std::string* unreadable) const;
@@ -126,7 +128,8 @@ class ConfigEngine::Impl {
 };
 
 void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConfig>* out,
-                              std::vector<std::string>* errors, UnreadableDirs* unreadable) const {
+                              std::vector<std::string>* errors, UnreadableDirs* unreadable,
+                              std::vector<std::string>* skipped) const {
   const Root& root = roots_[root_index];
   struct Pending {
     std::string dir;
@@ -155,6 +158,12 @@ void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConf
         // "..data" / "..2024_..." are Kubernetes' volume internals; dot-dirs are hidden.
         if (e.name[0] == '.') continue;
         if (cur.depth >= 32) continue;
+        // One name rule for discovery and lookup: a directory GetConfig could not serve is
+        // reported (with its subtree) instead of being half-published.
+        if (absl::Status bad = ValidateConfigName(JoinPath(cur.rel, e.name)); !bad.ok()) {
+          skipped->push_back(std::string(bad.message()));
+          continue;
+        }
         std::string path = JoinPath(cur.dir, e.name);
         if (e.is_symlink) {
           // ListDir resolved it beneath the root (kDirectory only if it stays inside, unless
@@ -180,6 +189,7 @@ void ConfigEngine::Impl::Walk(size_t root_index, std::map<std::string, FoundConf
 
 std::optional<FoundConfig> ConfigEngine::Impl::Find(std::string_view name,
                                                     std::string* unreadable) const {
+  if (!ValidateConfigName(name).ok()) return std::nullopt;
   for (size_t r = roots_.size(); r-- > 0;) {
     std::string dir = JoinPath(roots_[r].given, name);
     absl::StatusOr<std::vector<FileSystem::DirEntry>> entries =
@@ -301,7 +311,9 @@ ConfigEngine::Report ConfigEngine::Impl::ScanAll() {
   Report report;
   std::map<std::string, FoundConfig> found;
   UnreadableDirs unreadable;
-  for (size_t r = 0; r < roots_.size(); ++r) Walk(r, &found, &report.root_errors, &unreadable);
+  for (size_t r = 0; r < roots_.size(); ++r) {
+    Walk(r, &found, &report.root_errors, &unreadable, &report.skipped_dirs);
+  }
   for (const auto& [dir, error] : unreadable) report.dir_errors.push_back(error);
   std::vector<const FoundConfig*> work;
   work.reserve(found.size());
@@ -481,7 +493,7 @@ absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
     if (c.file_name.empty() || c.file_name.find('/') != std::string::npos ||
         !ConfigBuilder::IsConfigFile(c.file_name)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "candidate file name '", c.file_name,
+          "candidate file name '", KeyForMessage(c.file_name),
           "' must be a plain file name with a .toml, .json, .yaml, .yml or .env extension"));
     }
   }
@@ -541,24 +553,6 @@ absl::StatusOr<BuildResult> ConfigEngine::Validate(std::string_view name,
 
 void ConfigEngine::CancelBuilds() { impl_->CancelBuilds(); }
 
-absl::Status ConfigEngine::ValidateName(std::string_view name) {
-  if (name.empty()) return absl::InvalidArgumentError("config name is empty");
-  if (name.size() > 1024) return absl::InvalidArgumentError("config name is over 1024 bytes");
-  for (char c : name) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == '\\') {
-      return absl::InvalidArgumentError(
-          "config name must not contain control characters or backslashes");
-    }
-  }
-  for (absl::string_view part : absl::StrSplit(Sv(name), '/')) {
-    if (part.empty() || part[0] == '.') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "invalid config name '", Sv(name),
-          "': use a relative path of directory names such as 'team-a/billing' (no empty, '.' "
-          "or '..' segments, no leading '/', no hidden directories)"));
-    }
-  }
-  return absl::OkStatus();
-}
+absl::Status ConfigEngine::ValidateName(std::string_view name) { return ValidateConfigName(name); }
 
 }  // namespace hearth

@@ -44,6 +44,10 @@ class ConfigEngine {
     // Directories below a root that exist but cannot be listed ("team: cannot open: Permission
     // denied", relative to the root); the configs in them keep their last-known-good.
     std::vector<std::string> dir_errors;
+
+    // Directories not published because their relative name breaks the config-name rule
+    // (config_name.h), one message each naming the directory (cut, escaped).
+    std::vector<std::string> skipped_dirs;
   };
 
   explicit ConfigEngine(Options options, FileSystemPtr fs = nullptr);

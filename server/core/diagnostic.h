@@ -31,6 +31,25 @@ absl::Status DiagnosticError(std::string_view name, uint32_t line, uint32_t colu
 std::string FormatAt(const Origin& origin, absl::Span<const std::string> sources,
                      std::string_view message);
 
+// The longest key (or other name taken from a config file) an error message shows, in bytes.
+inline constexpr size_t kMaxKeyBytesInMessage = 128;
+
+// `key` as error messages show it: at most kMaxKeyBytesInMessage bytes, cut on a UTF-8 boundary
+// and ended with "..." when cut; control characters, quotes and backslashes escaped (\xNN) so that
+// a key can neither break a log line nor fake the end of a quoted span. Errors may name keys,
+// never values (STYLE.md): a value is only ever described by its kind.
+std::string KeyForMessage(std::string_view key);
+
+// `message` (built by a library that quotes keys in single quotes, e.g. valijson's "Missing
+// required property 'x'") with each '...' span passed through KeyForMessage.
+std::string CutQuotedKeys(std::string_view message);
+
+// The character at the start of `text`, described for a syntax error ("unexpected X"): ASCII
+// punctuation is quoted ('}'), since it is syntax; anything that may be part of a value is only
+// named by its kind ("letter", "digit", "non-ASCII character", "byte 0x01"). Reads after
+// "unexpected ".
+std::string DescribeCharForMessage(std::string_view text);
+
 // 1-based line and column of byte `offset` in `text` (column counts bytes).
 void LineColumnAt(std::string_view text, size_t offset, uint32_t* line, uint32_t* column);
 

@@ -92,9 +92,13 @@ class EnvParser {
     const std::string_view key = text_.substr(key_begin, pos_ - key_begin);
     SkipBlanks();
     if (Peek() != '=') {
-      if (AtLineEnd()) return ErrorHere(absl::StrCat("expected '=' after '", Sv(key), "'"));
-      return ErrorHere(absl::StrCat("unexpected character '", Sv(text_.substr(pos_, 1)),
-                                    "' in variable name '", Sv(key), "'"));
+      if (AtLineEnd()) {
+        return ErrorHere(absl::StrCat("expected '=' after '", KeyForMessage(key), "'"));
+      }
+      // What follows the name may be a value written without '=': describe it, never quote it.
+      const std::string what = DescribeCharForMessage(text_.substr(pos_));
+      return ErrorHere(absl::StrCat("unexpected ", what[0] == '\'' ? "character " : "", what,
+                                    " in variable name '", KeyForMessage(key), "'"));
     }
     ++pos_;
     SkipBlanks();
@@ -217,14 +221,14 @@ class EnvParser {
     }
     for (std::string_view segment : segments) {
       if (segment.empty()) {
-        return key_error(absl::StrCat("variable name '", Sv(key),
+        return key_error(absl::StrCat("variable name '", KeyForMessage(key),
                                       "' has an empty segment ('__' separates nested keys)"));
       }
     }
     // The root object is level 1; each "__" nests one object deeper.
     if (segments.size() > static_cast<size_t>(limits_.max_depth)) {
-      return key_error(
-          absl::StrCat("'", Sv(key), "' nests deeper than ", limits_.max_depth, " levels"));
+      return key_error(absl::StrCat("'", KeyForMessage(key), "' nests deeper than ",
+                                    limits_.max_depth, " levels"));
     }
     Value* node = &root;
     for (size_t i = 0; i < segments.size(); ++i) {
@@ -243,16 +247,16 @@ class EnvParser {
                  .first;
       } else if (leaf) {
         if (it->second.is_string()) {
-          return key_error(absl::StrCat("duplicate variable '", Sv(key),
+          return key_error(absl::StrCat("duplicate variable '", KeyForMessage(key),
                                         "' (first defined at line ", it->second.origin().line,
                                         ")"));
         }
-        return key_error(absl::StrCat("variable '", Sv(key),
+        return key_error(absl::StrCat("variable '", KeyForMessage(key),
                                       "' conflicts with nested variables under it (first at line ",
                                       it->second.origin().line, ")"));
       } else if (!it->second.is_object()) {
         return key_error(
-            absl::StrCat("variable '", Sv(key), "' needs '", Sv(segments[i]),
+            absl::StrCat("variable '", KeyForMessage(key), "' needs '", KeyForMessage(segments[i]),
                          "' to be a group, but it is a plain variable defined at line ",
                          it->second.origin().line));
       }

@@ -70,8 +70,11 @@ std::string ParseTemplate(std::string_view s, std::vector<Piece>* pieces) {
     }
     size_t close = s.find('}', i + 2);
     if (close == std::string_view::npos) {
-      return absl::StrCat("unterminated reference \"", Sv(s.substr(i, 24)),
-                          s.size() - i > 24 ? "..." : "", "\" (missing '}')");
+      // The text after "${" is the value itself (e.g. a password that happens to contain
+      // "${"): never quote it.
+      return std::string(
+          "unterminated reference: \"${\" without a closing '}' (write \"$${\" "
+          "for a literal \"${\")");
     }
     flush(i);
     std::string_view body = s.substr(i + 2, close - i - 2);
@@ -86,8 +89,9 @@ std::string ParseTemplate(std::string_view s, std::vector<Piece>* pieces) {
         piece.fallback = body.substr(sep + 2);
       }
       if (!IsEnvName(piece.text)) {
-        return absl::StrCat("invalid environment variable name \"", Sv(piece.text), "\" in \"",
-                            Sv(s.substr(i, close + 1 - i)), "\"");
+        // The name is shown (cut), never the reference's ":-" fallback, which is a value.
+        return absl::StrCat("invalid environment variable name \"", KeyForMessage(piece.text),
+                            "\" (letters, digits and '_')");
       }
     } else {
       if (body.empty()) return "empty reference \"${}\"";
@@ -282,7 +286,8 @@ class Resolver {
             ok = false;
           } else if (!AppendScalar(*target, &out)) {
             Report(v, path,
-                   absl::StrCat("cannot splice ", Sv(target->type_name()), " \"${", Sv(piece.text),
+                   absl::StrCat("cannot splice ", Sv(target->type_name()), " \"${",
+                                KeyForMessage(piece.text),
                                 "}\" into text; only a string that is exactly "
                                 "one reference can take an object or array"));
             ok = false;
@@ -347,13 +352,13 @@ class Resolver {
       }
       if (next == nullptr) {
         std::string where = cur_path.empty() ? std::string("at the top level")
-                                             : absl::StrCat("in \"", cur_path, "\"");
-        std::string what =
-            cur->is_object() || cur->is_array()
-                ? absl::StrCat("no \"", Sv(part), "\" ", where)
-                : absl::StrCat("\"", cur_path, "\" is of type ", Sv(cur->type_name()));
+                                             : absl::StrCat("in \"", KeyForMessage(cur_path), "\"");
+        std::string what = cur->is_object() || cur->is_array()
+                               ? absl::StrCat("no \"", KeyForMessage(part), "\" ", where)
+                               : absl::StrCat("\"", KeyForMessage(cur_path), "\" is of type ",
+                                              Sv(cur->type_name()));
         Report(referrer, referrer_path,
-               absl::StrCat("reference \"${", Sv(dotted), "}\" not found (", what, ")"));
+               absl::StrCat("reference \"${", KeyForMessage(dotted), "}\" not found (", what, ")"));
         return nullptr;
       }
       if (!cur_path.empty()) cur_path.push_back('.');
@@ -392,7 +397,7 @@ class Resolver {
 
   bool Env(const Piece& piece, const Value& v, const std::string& path, std::string* out) {
     const std::vector<std::string>& prefixes = options_.env_allow_prefixes;
-    std::string ref = absl::StrCat("\"${env:", Sv(piece.text), "}\"");
+    std::string ref = absl::StrCat("\"${env:", KeyForMessage(piece.text), "}\"");
     if (prefixes.empty()) {
       Report(v, path, absl::StrCat(ref, ": environment references are disabled"));
       return false;
@@ -402,7 +407,7 @@ class Resolver {
     if (!allowed) {
       Report(
           v, path,
-          absl::StrCat(ref, ": environment variable ", Sv(piece.text),
+          absl::StrCat(ref, ": environment variable ", KeyForMessage(piece.text),
                        " is not allowed (allowed prefixes: ", absl::StrJoin(prefixes, ", "), ")"));
       return false;
     }
@@ -416,7 +421,8 @@ class Resolver {
       return true;
     }
     if (value.has_value()) return true;  // set to "" and no default: the empty string
-    Report(v, path, absl::StrCat(ref, ": environment variable ", Sv(piece.text), " is not set"));
+    Report(v, path,
+           absl::StrCat(ref, ": environment variable ", KeyForMessage(piece.text), " is not set"));
     return false;
   }
 
@@ -472,18 +478,19 @@ class Resolver {
     while (start < stack_.size() && stack_[start].node != &v) ++start;
     std::string chain;
     for (size_t i = start; i < stack_.size(); ++i) {
-      absl::StrAppend(&chain, stack_[i].path, " (", Location(stack_[i].node->origin(), sources_),
-                      ") -> ");
+      absl::StrAppend(&chain, KeyForMessage(stack_[i].path), " (",
+                      Location(stack_[i].node->origin(), sources_), ") -> ");
     }
-    chain.append(start < stack_.size() ? stack_[start].path : "?");
+    chain.append(start < stack_.size() ? KeyForMessage(stack_[start].path) : "?");
     Report(v, "", absl::StrCat("reference cycle: ", chain));
   }
 
   void Report(const Value& v, std::string_view path, std::string_view message) {
     if (errors_ == nullptr) return;
-    errors_->push_back(
-        FormatAt(v.origin(), sources_,
-                 path.empty() ? std::string(message) : absl::StrCat(Sv(path), ": ", Sv(message))));
+    errors_->push_back(FormatAt(v.origin(), sources_,
+                                path.empty()
+                                    ? std::string(message)
+                                    : absl::StrCat(KeyForMessage(path), ": ", Sv(message))));
   }
 
   const Interpolator::Options& options_;

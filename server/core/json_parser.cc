@@ -44,11 +44,9 @@ bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r
 bool IsDelimiter(char c) { return IsJsonSpace(c) || c == ',' || c == ']' || c == '}'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-std::string Describe(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u >= 0x20 && u < 0x7f) return std::string{'\'', c, '\''};
-  return absl::StrFormat("byte 0x%02X", u);
-}
+// Syntax characters are quoted; a letter or digit may be the start of a value and is only named
+// by its kind (see DescribeCharForMessage).
+std::string Describe(char c) { return DescribeCharForMessage(std::string_view(&c, 1)); }
 
 // A strict RFC 8259 validator with an explicit stack (no recursion). Also applies our own rules
 // (integers fit int64, numbers are finite, nesting within max_depth) so that it agrees with the
@@ -397,7 +395,8 @@ class JsonConverter {
           const size_t size_before = object.size();
           auto it = object.try_emplace(object.end(), std::string(member.key));
           if (object.size() == size_before) {
-            return Fail(key_origin, absl::StrCat("duplicate key \"", Sv(member.key), "\""));
+            return Fail(key_origin,
+                        absl::StrCat("duplicate key \"", KeyForMessage(member.key), "\""));
           }
           if (!Convert(member.value, depth + 1, &it->second)) return false;
           Skip();  // ',' or '}'

@@ -118,7 +118,7 @@ std::string JsonPointer(const std::vector<std::string>& path) {
   std::string out;
   for (const std::string& token : path) {
     out.push_back('/');
-    for (char c : token) {
+    for (char c : KeyForMessage(token)) {
       if (c == '~') {
         out += "~0";
       } else if (c == '/') {
@@ -188,9 +188,9 @@ void AppendErrors(const valijson::ValidationResults& results, const Value& doc,
     std::string pointer = JsonPointer(le.path);
     if (!emitted.emplace(pointer, le.description).second) continue;
     const Value& at = NearestValue(doc, le.path);
-    errors->push_back(FormatAt(
-        at.origin(), sources,
-        absl::StrCat(le.description, " (at ", pointer, ", schema ", Sv(schema_name), ")")));
+    errors->push_back(FormatAt(at.origin(), sources,
+                               absl::StrCat(CutQuotedKeys(le.description), " (at ", pointer,
+                                            ", schema ", Sv(schema_name), ")")));
   }
 }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "server/core/absl_compat.h"
@@ -226,6 +227,51 @@ class ColumnMap {
   std::vector<size_t> line_starts_;
 };
 
+// toml++'s parse errors quote source text: a whole number ("'99...9' is not representable in 64
+// bits"), the characters where a value went wrong ("expected 'true', saw 'tru'", "saw 'j'",
+// "saw 75"), or a key ("cannot redefine existing table 'a.b'"). Values must never reach a
+// message, so this keeps the constant part, describes a quoted value by its kind, and cuts keys.
+std::string TomlLibraryMessage(std::string_view description) {
+  std::string_view d = description;
+  // "Error while parsing key-value pair: " and the like: keep the context, sanitize the rest.
+  std::string context;
+  if (const size_t colon = d.find(": ");
+      d.starts_with("Error while parsing ") && colon != std::string_view::npos) {
+    context = std::string(d.substr(0, colon + 2));
+    d.remove_prefix(colon + 2);
+  }
+  if (d.starts_with("'")) {  // the message opens with the offending text itself
+    if (absl::EndsWith(Sv(d), "is not representable in 64 bits")) {
+      return absl::StrCat(context, "integer out of range (must fit in 64 bits)");
+    }
+    return absl::StrCat(context, "not a valid number");
+  }
+  if (d.starts_with("unknown escape sequence")) {
+    return absl::StrCat(context, "unknown escape sequence");
+  }
+  // ", saw <what the source held>": a syntax character is useful, anything else may be a value.
+  if (const size_t saw = d.find(" saw "); saw != std::string_view::npos) {
+    std::string_view seen = d.substr(saw + 5);
+    std::string_view head = d.substr(0, saw);
+    std::string what;
+    // One quoted ASCII character is described (punctuation is syntax and shown); toml++'s own
+    // words are kept; anything else (text, numbers) is dropped.
+    if (seen.size() == 3 && seen.front() == '\'' && seen.back() == '\'') {
+      what = DescribeCharForMessage(seen.substr(1, 1));
+      if (what[0] != '\'' && !what.starts_with("byte")) what = absl::StrCat("a ", what);
+    } else if (seen == "comma" || seen == "EOF" || seen.starts_with("closing '}'")) {
+      what = std::string(seen);
+    }
+    if (what.empty()) {
+      while (!head.empty() && (head.back() == ',' || head.back() == ' ')) head.remove_suffix(1);
+      return absl::StrCat(context, Sv(head));
+    }
+    return absl::StrCat(context, Sv(head), " saw ", what);
+  }
+  // What remains quotes at most keys: cut each quoted span.
+  return absl::StrCat(context, CutQuotedKeys(d));
+}
+
 void AppendDate(std::string* out, const toml::date& d) {
   absl::StrAppendFormat(out, "%04d-%02d-%02d", d.year, d.month, d.day);
 }
@@ -374,12 +420,12 @@ absl::StatusOr<Value> ParseToml(std::string_view text, const SourceRef& src,
   } catch (const toml::parse_error& e) {
     const toml::source_position& at = e.source().begin;
     return DiagnosticError(src.name, at.line, columns.ByteColumn(at.line, at.column),
-                           e.description());
+                           TomlLibraryMessage(e.description()));
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(
         FormatDiagnostic(src.name, 0, 0, "out of memory while parsing TOML"));
   } catch (const std::exception& e) {
-    return DiagnosticError(src.name, 0, 0, absl::StrCat("TOML parser failed: ", e.what()));
+    return DiagnosticError(src.name, 0, 0, "TOML parser failed");
   } catch (...) {
     return DiagnosticError(src.name, 0, 0, "TOML parser failed");
   }

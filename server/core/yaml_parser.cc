@@ -214,6 +214,43 @@ NumberKind ParseFloat(std::string_view s, double* out) {
   return std::isfinite(*out) ? NumberKind::kDouble : NumberKind::kNonFinite;
 }
 
+// "nan" or "inf" for a scalar ParseFloat called kNonFinite (an overflowing number is "inf").
+std::string_view NonFiniteKind(std::string_view s) {
+  return s == ".nan" || s == ".NaN" || s == ".NAN" ? "nan" : "inf";
+}
+
+// yaml-cpp's messages are constant text, except a few that append a piece of the source
+// ("invalid unicode: <escape>", "unknown escape character: <c>", "bad YAML version: <v>"),
+// which may come from a value: keep only the constant part.
+std::string YamlLibraryMessage(const std::string& msg) {
+  for (std::string_view prefix : {std::string_view(YAML::ErrorMsg::INVALID_UNICODE),
+                                  std::string_view(YAML::ErrorMsg::INVALID_ESCAPE),
+                                  std::string_view(YAML::ErrorMsg::YAML_VERSION)}) {
+    if (std::string_view(msg).starts_with(prefix)) {
+      std::string_view kept = prefix;
+      while (!kept.empty() && (kept.back() == ' ' || kept.back() == ':')) kept.remove_suffix(1);
+      return std::string(kept);
+    }
+  }
+  return msg;
+}
+
+// A tag we do not support. A local tag is never quoted: `password: !hunter2` makes the value a
+// tag. Core tags (tag:yaml.org,2002:set ...) are named when they are one of YAML's own types.
+std::string UnsupportedTag(std::string_view tag) {
+  static constexpr std::string_view kKnown[] = {"binary", "bool", "float",     "int",   "map",
+                                                "merge",  "null", "omap",      "pairs", "seq",
+                                                "set",    "str",  "timestamp", "value", "yaml"};
+  if (tag.starts_with(kCoreTagPrefix)) {
+    const std::string_view type = tag.substr(kCoreTagPrefix.size());
+    if (std::find(std::begin(kKnown), std::end(kKnown), type) != std::end(kKnown)) {
+      return absl::StrCat("unsupported YAML tag '", Sv(tag), "'");
+    }
+  }
+  return "unsupported YAML tag (only the core tags such as !!str and !!int; quote a value that "
+         "starts with '!')";
+}
+
 // Builds a Value from yaml-cpp events. One instance per document; not thread-safe.
 class YamlBuilder : public YAML::EventHandler {
  public:
@@ -393,7 +430,7 @@ class YamlBuilder : public YAML::EventHandler {
     if (ExpectingKey()) Abort(mark, "mapping keys must be scalars, not collections");
     const bool tag_ok =
         tag == "?" || tag == "!" || tag == absl::StrCat(Sv(kCoreTagPrefix), map ? "map" : "seq");
-    if (!tag_ok) Abort(mark, absl::StrCat("unsupported YAML tag '", tag, "'"));
+    if (!tag_ok) Abort(mark, UnsupportedTag(tag));
     if (Depth() + 1 > limits_.max_depth) TooDeep(mark);
     Produce(mark, sizeof(Value));
     Frame frame;
@@ -468,7 +505,9 @@ class YamlBuilder : public YAML::EventHandler {
     }
     parent.bytes += member_bytes;
     auto [it, inserted] = parent.value.MutableObject().try_emplace(std::move(parent.key));
-    if (!inserted) Abort(parent.key_origin, absl::StrCat("duplicate key '", it->first, "'"));
+    if (!inserted) {
+      Abort(parent.key_origin, absl::StrCat("duplicate key '", KeyForMessage(it->first), "'"));
+    }
     it->second = std::move(value);
   }
 
@@ -478,7 +517,7 @@ class YamlBuilder : public YAML::EventHandler {
     std::string_view type;
     if (tag != "?") {
       if (!std::string_view(tag).starts_with(kCoreTagPrefix)) {
-        Abort(origin, absl::StrCat("unsupported YAML tag '", tag, "'"));
+        Abort(origin, UnsupportedTag(tag));
       }
       type = std::string_view(tag).substr(kCoreTagPrefix.size());
       if (type == "str") return Value::String(text, origin);
@@ -486,6 +525,9 @@ class YamlBuilder : public YAML::EventHandler {
         std::optional<std::string> base64 = Base64Text(text);
         if (!base64) Abort(origin, "not valid base64 for !!binary");
         return Value::String(*std::move(base64), origin);
+      }
+      if (type != "null" && type != "bool" && type != "int" && type != "float") {
+        Abort(origin, UnsupportedTag(tag));
       }
     }
     const bool any = type.empty();
@@ -501,8 +543,7 @@ class YamlBuilder : public YAML::EventHandler {
                                  : Value::Int(i, origin);
         case NumberKind::kIntOutOfRange:
           if (type != "float") {
-            Abort(origin, absl::StrCat("integer ", text,
-                                       " is out of range (must fit in a signed 64-bit integer)"));
+            Abort(origin, "integer out of range (must fit in a signed 64-bit integer)");
           }
           break;
         default:
@@ -515,13 +556,15 @@ class YamlBuilder : public YAML::EventHandler {
         case NumberKind::kDouble:
           return Value::Double(d, origin);
         case NumberKind::kNonFinite:
-          Abort(origin, absl::StrCat("number ", text, " is not representable in JSON"));
+          Abort(origin, absl::StrCat("floating-point value ", Sv(NonFiniteKind(text)),
+                                     " is not representable in JSON"));
         default:
           break;
       }
     }
     if (any) return Value::String(text, origin);
-    Abort(origin, absl::StrCat("'", text, "' is not a valid !!", Sv(type)));
+    // Never the text itself: a mistyped scalar may be a secret (`password: !!int hunter2`).
+    Abort(origin, absl::StrCat("not a valid !!", Sv(type)));
   }
 
   const std::string_view text_;
@@ -564,9 +607,9 @@ absl::StatusOr<Value> ParseYaml(std::string_view text, const SourceRef& src,
   } catch (const YamlAbort& abort) {
     return abort.status;
   } catch (const YAML::Exception& e) {
-    if (e.mark.is_null()) return DiagnosticError(src.name, 0, 0, e.msg);
+    if (e.mark.is_null()) return DiagnosticError(src.name, 0, 0, YamlLibraryMessage(e.msg));
     return DiagnosticError(src.name, static_cast<uint32_t>(e.mark.line + 1),
-                           static_cast<uint32_t>(e.mark.column + 1), e.msg);
+                           static_cast<uint32_t>(e.mark.column + 1), YamlLibraryMessage(e.msg));
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(
         FormatDiagnostic(src.name, 0, 0, "out of memory while parsing YAML"));

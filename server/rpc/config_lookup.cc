@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/absl_compat.h"
 #include "server/core/config_engine.h"
+#include "server/core/config_name.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/value_proto.h"
 
@@ -19,7 +20,7 @@ grpc::Status LookupConfig(const ConfigStore& store, const v1::GetConfigRequest& 
   if (request.name().empty()) {
     return GrpcError(grpc::StatusCode::INVALID_ARGUMENT, "config name is required");
   }
-  if (absl::Status valid = ConfigEngine::ValidateName(request.name()); !valid.ok()) {
+  if (absl::Status valid = ValidateConfigName(request.name()); !valid.ok()) {
     return ToGrpcStatus(valid);
   }
   absl::StatusOr<ConfigStore::RenderResult> rendered =

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/core/config_name.h"
+#include "server/core/diagnostic.h"
 #include "server/rpc/config_lookup.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/validate_response.h"
@@ -25,10 +27,18 @@ absl::Status ValidateFileName(const std::string& file_name) {
   if (file_name.empty() || file_name == "." || file_name == ".." ||
       file_name.find('/') != std::string::npos || file_name.find('\0') != std::string::npos) {
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid file_name \"", file_name,
+        absl::StrCat("invalid file_name \"", KeyForMessage(file_name),
                      "\": expected a plain file name such as \"10-db.yaml\""));
   }
   return absl::OkStatus();
+}
+
+// What GetConfig answers when the response cannot fit one gRPC message: gRPC itself would fail
+// the call with a bare RESOURCE_EXHAUSTED after the work was done.
+grpc::Status TooLarge(const std::string& name, size_t size, size_t limit) {
+  return GrpcError(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                   absl::StrCat("config ", name, ": the response is ", size, " bytes, over the ",
+                                limit, "-byte message limit (--max-message-bytes)"));
 }
 
 }  // namespace
@@ -40,7 +50,13 @@ grpc::ServerUnaryReactor* ConfigService::GetConfig(grpc::CallbackServerContext* 
                                                    const v1::GetConfigRequest* request,
                                                    v1::GetConfigResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(LookupConfig(engine_->store(), *request, response));
+  grpc::Status status = LookupConfig(engine_->store(), *request, response);
+  const size_t limit = hub_->options().max_message_bytes;
+  if (status.ok() && response->ByteSizeLong() > limit) {
+    status = TooLarge(request->name(), response->ByteSizeLong(), limit);
+    response->Clear();
+  }
+  reactor->Finish(status);
   return reactor;
 }
 
@@ -58,16 +74,25 @@ grpc::ServerUnaryReactor* ConfigService::BatchGetConfigs(grpc::CallbackServerCon
   one.set_profile(request->profile());
   one.set_include_value(request->include_value());
   response->mutable_results()->Reserve(request->names_size());
+  const size_t limit = hub_->options().max_message_bytes;
+  size_t total = 0;
   for (const std::string& name : request->names()) {
     v1::BatchGetConfigsResult* result = response->add_results();
     result->set_name(name);
     one.set_name(name);
     grpc::Status status = LookupConfig(engine_->store(), one, result->mutable_config());
+    // Results that would push the response past the message limit carry an error instead.
+    const size_t size = result->ByteSizeLong() + 8;
+    if (status.ok() && total + size > limit) {
+      status = TooLarge(name, total + size, limit);
+      result->clear_config();
+    }
     if (!status.ok()) {
       v1::RpcStatus* rpc_status = result->mutable_status();  // replaces the config
       rpc_status->set_code(static_cast<int>(status.error_code()));
       rpc_status->set_message(status.error_message());
     }
+    total += result->ByteSizeLong() + 8;  // + the field's tag and length
   }
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -117,7 +142,7 @@ grpc::ServerUnaryReactor* ConfigService::ValidateConfig(grpc::CallbackServerCont
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status status = request->name().empty()
                             ? absl::InvalidArgumentError("config name is required")
-                            : ConfigEngine::ValidateName(request->name());
+                            : ValidateConfigName(request->name());
   for (int i = 0; status.ok() && i < request->files_size(); ++i) {
     status = ValidateFileName(request->files(i).file_name());
   }

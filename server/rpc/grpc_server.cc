@@ -16,6 +16,7 @@
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/rpc/malformed_request_interceptor.h"
 
 namespace hearth::rpc {
 namespace {
@@ -95,6 +96,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
   hub_options.max_dirty_per_stream = opts.max_dirty_per_stream;
   hub_options.sender_threads = opts.watch_threads;
   hub_options.instance_id = opts.instance_id;
+  hub_options.max_message_bytes = opts.max_message_bytes;
   server->hub_ = std::make_unique<WatchHub>(&engine->store(), std::move(hub_options));
   server->config_service_ =
       std::make_unique<ConfigService>(engine, server->hub_.get(), server->workers_.get());
@@ -125,13 +127,29 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
-  if (opts.interceptors) builder.experimental().SetInterceptorCreators(opts.interceptors());
+  {
+    InterceptorFactories interceptors;
+    interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
+    if (opts.interceptors) {
+      for (auto& factory : opts.interceptors()) interceptors.push_back(std::move(factory));
+    }
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   builder.RegisterService(server->config_service_.get());
   builder.RegisterService(server->health_service_.get());
 
   server->ports_.assign(opts.listen.size(), 0);
   for (size_t i = 0; i < opts.listen.size(); ++i) {
-    const std::string& address = opts.listen[i];
+    std::string address = opts.listen[i];
+    if (IsUnix(address)) {
+      UnixSocketClaim& claim = server->unix_claims_.emplace_back(address);
+      absl::StatusOr<std::string> bind_address = claim.Prepare();
+      if (!bind_address.ok()) {
+        server->hub_->Shutdown();
+        return bind_address.status();
+      }
+      address = *std::move(bind_address);
+    }
     builder.AddListeningPort(address,
                              IsUnix(address) ? grpc::InsecureServerCredentials() : *tcp_credentials,
                              &server->ports_[i]);
@@ -139,6 +157,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr) {
     server->hub_->Shutdown();
+    for (UnixSocketClaim& claim : server->unix_claims_) claim.Release();
     return absl::UnavailableError(absl::StrCat("cannot listen on ",
                                                absl::StrJoin(opts.listen, ", "),
                                                ": address in use, malformed, or not permitted"));
@@ -149,6 +168,12 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
       return absl::UnavailableError(absl::StrCat("cannot listen on ", opts.listen[i]));
     }
     if (IsUnix(opts.listen[i])) server->ports_[i] = 0;
+  }
+  for (UnixSocketClaim& claim : server->unix_claims_) {
+    if (absl::Status s = claim.Commit(); !s.ok()) {
+      server->Shutdown(absl::ZeroDuration());
+      return s;
+    }
   }
   return server;
 }
@@ -190,6 +215,8 @@ void GrpcServer::Shutdown(absl::Duration deadline) {
   if (server_ != nullptr) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + std::max(deadline, absl::ZeroDuration())));
   }
+  // No more connections: remove our unix sockets, but only those still ours.
+  for (UnixSocketClaim& claim : unix_claims_) claim.Release();
   // 4. Every reactor has completed by now (gRPC waits for its calls); check, bounded, before the
   //    hub can be destroyed. Validations still queued finished with their calls: stop the pool.
   if (hub_ != nullptr) hub_->AwaitStreamsDone(absl::Seconds(5));

@@ -15,6 +15,7 @@
 #include "server/core/config_engine.h"
 #include "server/rpc/config_service.h"
 #include "server/rpc/health_service.h"
+#include "server/rpc/unix_socket_claim.h"
 #include "server/rpc/watch_hub.h"
 #include "server/rpc/worker_pool.h"
 
@@ -63,7 +64,8 @@ class GrpcServer {
 
   // Listens on every address and starts serving (health NOT_SERVING until SetServing(true)).
   // INVALID_ARGUMENT for bad options (unreadable TLS files ...), UNAVAILABLE when an address
-  // cannot be bound.
+  // cannot be bound, FAILED_PRECONDITION when a unix socket path is in use by a live process or
+  // is not a socket (a stale socket is replaced; see UnixSocketClaim).
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(Options options, ConfigEngine* engine);
 
   // Shutdown(absl::Seconds(5)) unless already shut down.
@@ -102,6 +104,8 @@ class GrpcServer {
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<int> ports_;
+  // One per unix listen address; released (our socket removed) after server_ stopped.
+  std::vector<UnixSocketClaim> unix_claims_;
 
   std::atomic<bool> serving_{false};
   std::atomic<bool> shutting_down_{false};

@@ -39,6 +39,13 @@ class WatchHub {
     size_t max_dirty_per_stream = 4096;
     int sender_threads = 1;
     std::string instance_id;  // this daemon instance, echoed on PROGRESS messages
+    // gRPC's max send message size. An event that would exceed it is sent without its document
+    // and with an error instead, so one huge config never fails a whole stream.
+    size_t max_message_bytes = 16u << 20;
+    // Bounds on a WatchConfigs request's filter (INVALID_ARGUMENT beyond): matching every change
+    // against a huge list costs CPU for the stream's whole life.
+    size_t max_filter_entries = 1000;      // names plus prefixes
+    size_t max_filter_bytes = 256u << 10;  // their total length
   };
   struct Stats {
     uint64_t active_streams = 0;

@@ -5,19 +5,34 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/core/absl_compat.h"
-#include "server/core/config_engine.h"
+#include "server/core/config_name.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/watch_hub.h"
 
 namespace hearth::rpc {
 namespace {
 
-absl::Status ValidatePrefix(std::string_view prefix) {
-  if (prefix.find('\0') != std::string_view::npos || prefix.starts_with('/') || prefix == ".." ||
-      prefix.starts_with("../") || prefix.find("/../") != std::string_view::npos ||
-      prefix.ends_with("/..")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid prefix \"", Sv(prefix), "\": prefixes are relative config names ('team-a/')"));
+// Bounds the filter before anything is copied: matching every change against a huge list costs
+// CPU for the stream's whole life (300k prefixes cost 10 s of CPU).
+absl::Status ValidateFilter(const v1::WatchConfigsRequest& request, const WatchHub::Options& o) {
+  const size_t entries =
+      static_cast<size_t>(request.names_size()) + static_cast<size_t>(request.prefixes_size());
+  if (entries > o.max_filter_entries) {
+    return absl::InvalidArgumentError(absl::StrCat("too many names and prefixes (", entries,
+                                                   "); at most ", o.max_filter_entries));
+  }
+  size_t bytes = 0;
+  for (const std::string& name : request.names()) bytes += name.size();
+  for (const std::string& prefix : request.prefixes()) bytes += prefix.size();
+  if (bytes > o.max_filter_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("names and prefixes total ", bytes, " bytes; at most ", o.max_filter_bytes));
+  }
+  for (const std::string& name : request.names()) {
+    if (absl::Status s = ValidateConfigName(name); !s.ok()) return s;
+  }
+  for (const std::string& prefix : request.prefixes()) {
+    if (absl::Status s = ValidateConfigNamePrefix(prefix); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -26,17 +41,11 @@ absl::Status ValidatePrefix(std::string_view prefix) {
 
 grpc::ServerWriteReactor<v1::WatchConfigsResponse>* WatchReactor::Start(
     WatchHub* hub, const v1::WatchConfigsRequest& request) {
-  std::shared_ptr<WatchReactor> stream(new WatchReactor(hub, request));
+  absl::Status status = ValidateFilter(request, hub->options());
+  // A refused filter is not copied into the stream.
+  std::shared_ptr<WatchReactor> stream(
+      new WatchReactor(hub, status.ok() ? request : v1::WatchConfigsRequest()));
   stream->self_ = stream;
-
-  absl::Status status;
-  for (const std::string& name : request.names()) {
-    status = ConfigEngine::ValidateName(name);
-    if (!status.ok()) break;
-  }
-  for (int i = 0; status.ok() && i < request.prefixes_size(); ++i) {
-    status = ValidatePrefix(request.prefixes(i));
-  }
   if (!status.ok()) {
     stream->End(ToGrpcStatus(status));
     return stream.get();
@@ -360,8 +369,29 @@ void WatchReactor::FillFromEntry(const ConfigEntry& entry, v1::WatchEventType ty
   }
   for (const std::string& error : entry.errors) current_.add_errors(error);
   current_.set_reset(phase_ != Phase::kLive && reset_);
-  absl::MutexLock lock(&mu_);
-  current_.set_coalesced(coalesced_);
+  {
+    absl::MutexLock lock(&mu_);
+    current_.set_coalesced(coalesced_);
+  }
+  FitMessageLimit();
+}
+
+void WatchReactor::FitMessageLimit() {
+  const size_t limit = hub_->options().max_message_bytes;
+  const size_t size = current_.ByteSizeLong();
+  if (size <= limit) return;
+  // gRPC would fail the whole stream with RESOURCE_EXHAUSTED (on every reconnect): send this
+  // config's event without the document, with an error saying why, and go on.
+  const std::string error = absl::StrCat(
+      "the event for this config is ", size, " bytes, over the ", limit,
+      "-byte gRPC message limit: its document is not sent (watch without include_json, or "
+      "raise --max-message-bytes)");
+  current_.clear_json();
+  if (current_.ByteSizeLong() + error.size() + 16 > limit) current_.clear_errors();  // huge errors
+  current_.add_errors(error);
+  if (current_.type() == v1::WATCH_EVENT_TYPE_UPDATED) {
+    current_.set_type(v1::WATCH_EVENT_TYPE_ERROR);  // the client keeps what it has
+  }
 }
 
 void WatchReactor::FillProgress(uint64_t global_revision, bool snapshot_end) {

@@ -84,6 +84,9 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchConfigsResponse>,
   void FetchBatch();
   void FillFromEntry(const ConfigEntry& entry, v1::WatchEventType type, uint64_t revision);
   void FillProgress(uint64_t global_revision, bool snapshot_end);
+  // Writer role: makes current_ fit the hub's max_message_bytes (drops the document, adds an
+  // error; an UPDATED event becomes ERROR).
+  void FitMessageLimit();
 
   WatchHub* const hub_;  // Constant after construction.
   // The filter and options, constant after construction.

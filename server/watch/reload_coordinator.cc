@@ -257,6 +257,7 @@ void ReloadCoordinator::FullRescan(uint32_t reasons) {
   }
   for (const std::string& error : report.root_errors) spdlog::warn("rescan: {}", error);
   for (const std::string& error : report.dir_errors) spdlog::warn("rescan: {}", error);
+  for (const std::string& e : report.skipped_dirs) spdlog::warn("rescan: directory skipped: {}", e);
   if (report.published + report.removed + report.failed > 0) {
     spdlog::info("full rescan ({}): {} configs, {} published, {} removed, {} failed", why,
                  report.configs, report.published, report.removed, report.failed);

@@ -108,10 +108,11 @@ TEST(JsonParserTest, SyntaxErrorsNameFileLineColumn) {
   const Case cases[] = {
       {"", "app.json:1:1: empty JSON document (expected a value, e.g. {})"},
       {"  \n ", "app.json:1:1: empty JSON document (expected a value, e.g. {})"},
-      {"[1 2]", "app.json:1:4: unexpected '2', expected ',' or ']'"},
+      // Letters and digits may be part of a value: named by kind, never quoted.
+      {"[1 2]", "app.json:1:4: unexpected digit, expected ',' or ']'"},
       {"{\"a\": 1,}", "app.json:1:9: unexpected '}', expected a double-quoted object key"},
       {"[1,]", "app.json:1:4: unexpected ']', expected a value"},
-      {"{\"a\" 1}", "app.json:1:6: unexpected '1', expected ':'"},
+      {"{\"a\" 1}", "app.json:1:6: unexpected digit, expected ':'"},
       {"{\"a\": 1} x", "app.json:1:10: unexpected content after the JSON value"},
       {"{\"a\": 1}}", "app.json:1:9: unexpected content after the JSON value"},
       {"{\n  \"a\": [1, 2}\n}", "app.json:2:13: unexpected '}', expected ',' or ']'"},

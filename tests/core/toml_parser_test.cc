@@ -141,7 +141,7 @@ TEST(TomlParserTest, SyntaxErrorsNameFileLineColumn) {
               AllOf(StartsWith("conf/app.toml:2:"), HasSubstr("end-of-file")));
   EXPECT_EQ(Error("a = 1\nb = \"x\" junk\n"),
             "conf/app.toml:2:9: Error while parsing key-value pair: expected a comment or "
-            "whitespace, saw 'j'");
+            "whitespace, saw a letter");
   EXPECT_THAT(Error("a = 1\nb = \n"), StartsWith("conf/app.toml:2:"));
   EXPECT_THAT(Error("key without value\n"), StartsWith("conf/app.toml:1:"));
   EXPECT_THAT(Error("a = 99999999999999999999\n"),
