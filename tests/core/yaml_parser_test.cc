@@ -372,4 +372,14 @@ TEST(YamlParserTest, CrlfBomAndUtf8) {
 }
 
 }  // namespace
+TEST(YamlParserTest, ControlCharactersAreRefusedWithTheirPosition) {
+  // yaml-cpp read "\0N" in a plain key as the lone byte 0x85, which is not UTF-8 (engine_fuzz).
+  absl::StatusOr<Value> nul = ParseYaml(std::string("a: 1\nc\0Ny: 2\n", 12), {"x.yaml", 0});
+  ASSERT_FALSE(nul.ok());
+  EXPECT_EQ(nul.status().message(), "x.yaml:2:2: control character U+0000 is not allowed in YAML");
+  EXPECT_FALSE(ParseYaml("a: \x01\n", {"x.yaml", 0}).ok());
+  EXPECT_FALSE(ParseYaml("a: b\x7f\n", {"x.yaml", 0}).ok());
+  EXPECT_TRUE(ParseYaml("a:\tb\r\nc: d\n", {"x.yaml", 0}).ok());
+}
+
 }  // namespace hearth
