@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "server/app/log_fields.h"
 #include "server/app/metrics_exporter.h"
 #include "server/watch/inotify_watcher.h"
 #include "spdlog/spdlog.h"
@@ -49,11 +50,17 @@ class ErrorLog {
       std::shared_ptr<const ConfigEntry> entry = store_->Get(change.name);
       if (entry == nullptr) return;
       failing_.insert(change.name);
+      ScopedLogFields fields({{"config", change.name}});
       spdlog::warn("config {}: rebuild failed ({} error{}){}", change.name, entry->errors.size(),
                    entry->errors.size() == 1 ? "" : "s",
                    entry->version ? "; the last good version keeps serving" : "");
-      for (const std::string& e : entry->errors) spdlog::warn("config {}: {}", change.name, e);
+      for (const std::string& e : entry->errors) {
+        // "dir/file.toml:3:7: ..." names the file first.
+        ScopedLogFields file({{"file", e.substr(0, std::min(e.find(':'), e.find(' ')))}});
+        spdlog::warn("config {}: {}", change.name, e);
+      }
     } else if (failing_.erase(change.name) > 0) {
+      ScopedLogFields fields({{"config", change.name}});
       spdlog::info("config {}: {}", change.name,
                    change.kind == ConfigStore::ChangeKind::kDeleted ? "removed" : "recovered");
     }
@@ -97,11 +104,15 @@ std::string Age(absl::Time t) {
   return t == absl::InfinitePast() ? "never" : absl::FormatDuration(absl::Now() - t) + " ago";
 }
 
-// --log-level debug: one line per rebuild saying which config, which files, how long, and the
-// result; trace adds the files' sizes and the schema. Names and sizes only, never values.
+// One line per rebuild saying which config, which files, how long, and the result: at info for a
+// published version (an operator wants every change that went live in the log), at debug for
+// the rest; trace adds the files' sizes and the schema. The JSON format carries the same as
+// fields (config, result, revision, files, duration_seconds). Names and sizes only, never values.
 void LogRebuild(const ReloadCoordinator::RebuildSample& s, const ConfigEntry* entry) {
-  if (!spdlog::should_log(spdlog::level::debug)) return;
-  const char* result = s.failed           ? "failed (last-known-good kept)"
+  const bool went_live = s.published && !s.failed && entry != nullptr;
+  const spdlog::level::level_enum level = went_live ? spdlog::level::info : spdlog::level::debug;
+  if (!spdlog::should_log(level)) return;
+  const char* result = s.failed           ? "failed"
                        : entry == nullptr ? "removed"
                        : s.published      ? "published"
                                           : "unchanged";
@@ -115,11 +126,20 @@ void LogRebuild(const ReloadCoordinator::RebuildSample& s, const ConfigEntry* en
     }
     if (trace && !version->schema.empty()) absl::StrAppend(&files, "; schema ", version->schema);
   }
-  spdlog::debug("rebuild {}: {} in {:.3f} ms ({} after the first event); {} error{}; files{}: {}",
-                s.name, result, absl::ToDoubleMilliseconds(s.duration),
-                absl::FormatDuration(s.latency), entry != nullptr ? entry->errors.size() : 0,
-                entry != nullptr && entry->errors.size() == 1 ? "" : "s",
-                s.failed ? " of the last-known-good" : "", files.empty() ? "none" : files);
+  std::vector<LogField> fields = {{"config", s.name}, {"result", result}};
+  if (version != nullptr) {
+    fields.push_back(LogField::Number("revision", static_cast<int64_t>(version->revision)));
+    fields.push_back(LogField::Number("files", static_cast<int64_t>(version->files.size())));
+  }
+  fields.push_back(LogField::Number("duration_seconds", absl::ToDoubleSeconds(s.duration)));
+  ScopedLogFields scoped(std::move(fields));
+  spdlog::log(level,
+              "rebuild {}: {}{} in {:.3f} ms ({} after the first event); {} error{}; files{}: {}",
+              s.name, result, s.failed ? " (last-known-good kept)" : "",
+              absl::ToDoubleMilliseconds(s.duration), absl::FormatDuration(s.latency),
+              entry != nullptr ? entry->errors.size() : 0,
+              entry != nullptr && entry->errors.size() == 1 ? "" : "s",
+              s.failed ? " of the last-known-good" : "", files.empty() ? "none" : files);
 }
 
 }  // namespace

@@ -32,10 +32,10 @@ bool WaitFor(const std::string& path, const std::string& needle) {
 void RunWithLevel(const std::string& level, bool expect_sizes) {
   TempDir root, logs;
   root.Write("app/00-base.toml", "password = \"hunter2-original\"\n");
-  Subprocess hearthd({HEARTH_BINARY_DIR "/server/hearthd", "serve", "--root", root.path(),
-                      "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "", "--debounce", "2ms",
-                      "--log-level", level},
-                     logs.Path("out"), logs.Path("err"));
+  Subprocess hearthd(
+      {HEARTH_BINARY_DIR "/server/hearthd", "serve", "--root", root.path(), "--grpc-listen",
+       "127.0.0.1:0", "--metrics-listen", "", "--debounce", "2ms", "--log-level", level},
+      logs.Path("out"), logs.Path("err"));
   ASSERT_TRUE(WaitFor(logs.Path("err"), "ready")) << ReadFileOrEmpty(logs.Path("err"));
   root.WriteAtomic("app/00-base.toml", "password = \"hunter2-changed\"\n");
   ASSERT_TRUE(WaitFor(logs.Path("err"), "rebuild app: published"))
@@ -55,16 +55,26 @@ void RunWithLevel(const std::string& level, bool expect_sizes) {
 TEST(DebugLogTest, DebugLogsEachRebuild) { RunWithLevel("debug", false); }
 TEST(DebugLogTest, TraceAddsFileSizes) { RunWithLevel("trace", true); }
 
-TEST(DebugLogTest, InfoDoesNotLogRebuilds) {
+TEST(DebugLogTest, InfoLogsWhatWentLiveOnly) {
   TempDir root, logs;
   root.Write("app/00-base.toml", "v = 1\n");
-  Subprocess hearthd({HEARTH_BINARY_DIR "/server/hearthd", "serve", "--root", root.path(),
-                      "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "", "--debounce", "2ms"},
-                     logs.Path("out"), logs.Path("err"));
+  Subprocess hearthd(
+      {HEARTH_BINARY_DIR "/server/hearthd", "serve", "--root", root.path(), "--grpc-listen",
+       "127.0.0.1:0", "--metrics-listen", "", "--debounce", "2ms", "--log-format", "json"},
+      logs.Path("out"), logs.Path("err"));
   ASSERT_TRUE(WaitFor(logs.Path("err"), "ready"));
   root.WriteAtomic("app/00-base.toml", "v = 2\n");
-  std::this_thread::sleep_for(300ms);  // a negative check: give a rebuild time to be logged
-  EXPECT_THAT(ReadFileOrEmpty(logs.Path("err")), Not(HasSubstr("rebuild app:")));
+  ASSERT_TRUE(WaitFor(logs.Path("err"), "rebuild app: published"));
+  // The same bytes again rebuild to an unchanged version: not logged at info. The next real
+  // change is, and nothing was logged in between.
+  root.WriteAtomic("app/00-base.toml", "v = 2\n");
+  root.WriteAtomic("app/00-base.toml", "v = 3\n");
+  ASSERT_TRUE(WaitFor(logs.Path("err"), "\"revision\":3"));
+  const std::string log = ReadFileOrEmpty(logs.Path("err"));
+  EXPECT_THAT(log, Not(HasSubstr("unchanged")));
+  EXPECT_THAT(log, HasSubstr("\"level\":\"info\",\"message\":\"rebuild app: published in "));
+  EXPECT_THAT(log, HasSubstr("\"config\":\"app\",\"result\":\"published\",\"revision\":2,"
+                             "\"files\":1,\"duration_seconds\":"));
 }
 
 }  // namespace
