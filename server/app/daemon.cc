@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "server/app/listen_diagnosis.h"
 #include "server/app/log_fields.h"
 #include "server/app/metrics_exporter.h"
 #include "server/watch/inotify_watcher.h"
@@ -152,7 +153,12 @@ int RunDaemon(DaemonOptions options) {
   absl::StatusOr<std::unique_ptr<MetricsExporter>> metrics =
       MetricsExporter::Start(options.metrics_listen);
   if (!metrics.ok()) {
-    spdlog::error("{}", metrics.status().ToString());
+    const std::string why = DiagnoseListenAddress(options.metrics_listen);
+    if (!why.empty()) {
+      spdlog::error("cannot serve metrics on {}: {}", options.metrics_listen, why);
+    } else {
+      spdlog::error("{}", metrics.status().ToString());
+    }
     return 1;
   }
   MetricsExporter* exporter = metrics->get();
@@ -185,7 +191,14 @@ int RunDaemon(DaemonOptions options) {
   absl::StatusOr<std::unique_ptr<rpc::GrpcServer>> server =
       rpc::GrpcServer::Start(options.grpc, &engine);
   if (!server.ok()) {
-    spdlog::error("cannot start the gRPC server: {}", server.status().ToString());
+    bool explained = false;
+    for (const std::string& address : options.grpc.listen) {
+      const std::string why = DiagnoseListenAddress(address);
+      if (why.empty()) continue;
+      spdlog::error("cannot start the gRPC server: cannot listen on {}: {}", address, why);
+      explained = true;
+    }
+    if (!explained) spdlog::error("cannot start the gRPC server: {}", server.status().ToString());
     return 1;
   }
   const std::vector<int>& ports = (*server)->ports();
