@@ -1,6 +1,7 @@
 // hearthd: the Hearth config daemon. Flags live here and only here (Abseil Tip #103); the
 // commands take plain option structs.
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -121,6 +122,7 @@ struct ServeFlags {
   std::string progress_interval = "10s";
   std::string shutdown_grace = "5s";
   std::string reload_stall_threshold = "10s";
+  std::string socket_mode;  // octal, e.g. "0660"; empty: as the umask makes it
   std::string log_level = "info";
   std::string log_format = "text";
 };
@@ -178,6 +180,18 @@ int main(int argc, char** argv) {
                    "Threads for dry-run validation and gRPC's thread quota")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  serve_cmd
+      ->add_option("--grpc-socket-mode", serve_flags.socket_mode,
+                   "Permission bits of unix sockets, in octal (0660: the owner and the group may "
+                   "connect) [default: as the umask makes them]")
+      ->check([](const std::string& v) -> std::string {
+        char* end = nullptr;
+        const long mode = std::strtol(v.c_str(), &end, 8);
+        if (v.empty() || *end != '\0' || mode <= 0 || mode > 0777) {
+          return "expected octal permission bits such as 0660";
+        }
+        return "";
+      });
   serve_cmd->add_option("--tls-cert", serve.grpc.tls_cert, "PEM server certificate (enables TLS)")
       ->check(CLI::ExistingFile);
   serve_cmd->add_option("--tls-key", serve.grpc.tls_key, "PEM private key for --tls-cert")
@@ -307,6 +321,10 @@ int main(int argc, char** argv) {
     serve.grpc.progress_interval = ToDuration(serve_flags.progress_interval);
     serve.shutdown_grace = ToDuration(serve_flags.shutdown_grace);
     serve.reload.stall_threshold = ToDuration(serve_flags.reload_stall_threshold);
+    if (!serve_flags.socket_mode.empty()) {
+      serve.grpc.unix_socket_mode =
+          static_cast<uint32_t>(std::strtol(serve_flags.socket_mode.c_str(), nullptr, 8));
+    }
     if (absl::Status s = hearth::ConfigureLogging(serve_flags.log_level, serve_flags.log_format);
         !s.ok()) {
       std::cerr << "hearthd: " << s.message() << "\n";

@@ -170,7 +170,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
     if (IsUnix(opts.listen[i])) server->ports_[i] = 0;
   }
   for (UnixSocketClaim& claim : server->unix_claims_) {
-    if (absl::Status s = claim.Commit(); !s.ok()) {
+    if (absl::Status s = claim.Commit(static_cast<mode_t>(opts.unix_socket_mode)); !s.ok()) {
       server->Shutdown(absl::ZeroDuration());
       return s;
     }

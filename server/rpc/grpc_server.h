@@ -44,6 +44,9 @@ class GrpcServer {
     std::string tls_cert;
     std::string tls_key;
     std::string tls_client_ca;
+    // Permission bits of unix sockets (0660: owner and group may connect); 0 leaves them as the
+    // umask makes them.
+    uint32_t unix_socket_mode = 0;
     int workers = 4;
     int watch_threads = 1;
     size_t max_message_bytes = 16u << 20;   // requests and responses

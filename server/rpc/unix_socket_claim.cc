@@ -86,8 +86,12 @@ absl::StatusOr<std::string> UnixSocketClaim::Prepare() {
   return absl::StrCat("unix:", temp_path_);
 }
 
-absl::Status UnixSocketClaim::Commit() {
+absl::Status UnixSocketClaim::Commit(mode_t mode) {
   if (absl::Status s = CheckPath(); !s.ok()) return s;
+  if (mode != 0 && chmod(temp_path_.c_str(), mode) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot set the mode of unix socket ", path_, ": ", std::strerror(errno)));
+  }
   if (rename(temp_path_.c_str(), path_.c_str()) != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot move the socket into place at ", path_, ": ", std::strerror(errno)));

@@ -41,9 +41,10 @@ class UnixSocketClaim {
   // too long for a socket address. On success returns the address gRPC should listen on.
   absl::StatusOr<std::string> Prepare();
 
-  // Moves the socket gRPC bound at the temporary path to path(). Same errors as Prepare() if
-  // someone claimed the path in between.
-  absl::Status Commit();
+  // Moves the socket gRPC bound at the temporary path to path(), first setting its permission
+  // bits to `mode` unless it is 0 (so the socket never appears with other bits). Same errors as
+  // Prepare() if someone claimed the path in between.
+  absl::Status Commit(mode_t mode = 0);
 
   // Removes path() if it is still the socket Commit() put there (and the temporary path if
   // Commit() never ran). Idempotent.
