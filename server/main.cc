@@ -132,7 +132,7 @@ struct ServeFlags {
 int main(int argc, char** argv) {
   CLI::App app{"hearthd: watches config directories and serves merged, validated configs"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "hearthd 0.1.0");
+  app.set_version_flag("--version", "hearthd " HEARTH_VERSION);
 
   hearth::RenderCommand render;
   CLI::App* render_cmd =

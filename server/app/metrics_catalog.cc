@@ -8,8 +8,12 @@ namespace hearth {
 const std::vector<MetricSpec>& AllMetrics() {
   using T = prometheus::MetricType;
   static const auto* const kAll = new std::vector<MetricSpec>{
+      {"hearth_build_info", T::Gauge, "Always 1; the version label says which hearthd runs."},
       {"hearth_config_last_success_timestamp_seconds", T::Gauge,
        "Unix time of the last successful build of each config."},
+      {"hearth_config_state", T::Gauge,
+       "1 for each config, labelled with its state: ok, error (last rebuild failed; the "
+       "last-known-good serves) or no_version (never built)."},
       {"hearth_configs", T::Gauge,
        "Configs by state: ok, error (last rebuild failed; last-known-good may serve), "
        "no_version (never built)."},
@@ -50,6 +54,7 @@ const std::vector<MetricSpec>& AllMetrics() {
       {"process_cpu_seconds_total", T::Counter, "User and system CPU time spent, in seconds."},
       {"process_open_fds", T::Gauge, "Open file descriptors."},
       {"process_resident_memory_bytes", T::Gauge, "Resident memory size in bytes."},
+      {"process_start_time_seconds", T::Gauge, "Start time of the process since the Unix epoch."},
   };
   return *kAll;
 }

@@ -48,6 +48,23 @@ double UnixSeconds(absl::Time t) {
   return t == absl::InfinitePast() ? 0 : absl::ToDoubleSeconds(t - absl::UnixEpoch());
 }
 
+// The "btime" line of /proc/stat: when the machine booted, in Unix seconds (0 if unknown).
+double BootTimeSeconds() {
+  double boot = 0;
+  if (FILE* f = std::fopen("/proc/stat", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof(line), f) != nullptr) {
+      unsigned long long btime = 0;
+      if (std::sscanf(line, "btime %llu", &btime) == 1) {
+        boot = static_cast<double>(btime);
+        break;
+      }
+    }
+    std::fclose(f);
+  }
+  return boot;
+}
+
 void AddProcessMetrics(std::vector<MetricFamily>* out) {
   // /proc/self/stat: fields 14/15 are utime/stime in clock ticks, 24 is rss in pages. The comm
   // field (2) may hold spaces, so parse from its closing parenthesis.
@@ -60,17 +77,22 @@ void AddProcessMetrics(std::vector<MetricFamily>* out) {
     size_t close = stat.rfind(')');
     if (close != std::string::npos) {
       unsigned long utime = 0, stime = 0;
+      unsigned long long starttime = 0;
       long rss = 0;
       // After ")": state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
-      // utime(14) stime(15) cutime cstime priority nice threads itrealvalue starttime vsize rss(24)
+      // utime(14) stime(15) cutime cstime priority nice threads itrealvalue starttime(22) vsize
+      // rss(24)
       if (std::sscanf(stat.c_str() + close + 1,
                       " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d "
-                      "%*d %*u %*u %ld",
-                      &utime, &stime, &rss) == 3) {
+                      "%*d %llu %*u %ld",
+                      &utime, &stime, &starttime, &rss) == 4) {
         double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
         out->push_back(Single("process_cpu_seconds_total", (utime + stime) / ticks));
         out->push_back(Single("process_resident_memory_bytes",
                               static_cast<double>(rss) * sysconf(_SC_PAGESIZE)));
+        if (const double boot = BootTimeSeconds(); boot > 0) {
+          out->push_back(Single("process_start_time_seconds", boot + starttime / ticks));
+        }
       }
     }
   }
@@ -94,6 +116,9 @@ void MetricsSampler::SetSources(Sources sources) {
 std::vector<MetricFamily> MetricsSampler::Collect() const {
   absl::MutexLock lock(&mu_);
   std::vector<MetricFamily> out;
+  MetricFamily build_info = Family("hearth_build_info");
+  AddSample(&build_info, 1, {{"version", HEARTH_VERSION}});
+  out.push_back(std::move(build_info));
   out.push_back(Single("hearth_ready", sources_.ready && sources_.ready() ? 1 : 0));
   if (const ConfigStore* store = sources_.store) {
     MetricFamily last_success = Family("hearth_config_last_success_timestamp_seconds");
@@ -102,6 +127,13 @@ std::vector<MetricFamily> MetricsSampler::Collect() const {
       AddSample(&last_success, UnixSeconds(entry->last_success), {{"config", entry->name}});
     }
     out.push_back(std::move(last_success));
+    // One series per config (bounded by the number of configs), so an alert can name it.
+    MetricFamily state = Family("hearth_config_state");
+    for (const auto& entry : store->List()) {
+      const char* s = entry->version == nullptr ? "no_version" : entry->ok() ? "ok" : "error";
+      AddSample(&state, 1, {{"config", entry->name}, {"state", s}});
+    }
+    out.push_back(std::move(state));
     ConfigStore::Counts counts = store->counts();
     MetricFamily configs = Family("hearth_configs");
     AddSample(&configs, counts.ok, {{"state", "ok"}});
