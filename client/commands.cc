@@ -82,6 +82,10 @@ int RunGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel
   grpc::Status status = stub->GetConfig(&context, request, &response);
   if (!status.ok()) return ReportRpcError(conn, "get " + args.name, status);
   PrintServedErrors(response.name(), response.revision(), response.errors());
+  if (response.profile_unknown()) {
+    std::cerr << "warning: no file of " << response.name() << " uses profile \""
+              << response.profile() << "\"; serving the base document\n";
+  }
   if (args.output == "wide") {
     std::cerr << "name: " << response.name() << "\nrevision: " << response.revision()
               << "\netag: " << response.etag()

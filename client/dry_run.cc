@@ -44,7 +44,17 @@ bool RunDryRun(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> cha
   grpc::ClientContext context;
   SetDeadline(conn, &context);
   grpc::Status status = stub->ValidateConfig(&context, *request, response);
-  if (status.ok()) return true;
+  if (status.ok()) {
+    if (response->unknown_config()) {
+      std::cerr << "warning: the server has no config named " << args.name
+                << "; the candidates were checked as a new config\n";
+    }
+    if (response->profile_unknown()) {
+      std::cerr << "warning: no file of " << args.name << " uses profile \"" << args.profile
+                << "\"; the base document is shown\n";
+    }
+    return true;
+  }
   *exit_code = ReportRpcError(conn, "validate " + args.name, status);
   return false;
 }

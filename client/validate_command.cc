@@ -22,6 +22,7 @@ int RunValidate(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> ch
     AddMember(&doc, "valid", JsonBool(response.valid()));
     AddMember(&doc, "errors", JsonStrings({response.errors().begin(), response.errors().end()}));
     AddMember(&doc, "served_revision", JsonUint(response.served_revision()));
+    AddMember(&doc, "unknown_config", JsonBool(response.unknown_config()));
     AddMember(&doc, "diff", DiffJson(response));
     AddMember(&doc, "diff_truncated", JsonBool(response.diff_truncated()));
     JsonNode document;

@@ -34,9 +34,12 @@ grpc::Status LookupConfig(const ConfigStore& store, const v1::GetConfigRequest& 
     const ConfigVersion& version = *entry.version;
     out->set_revision(version.revision);
     out->set_schema(version.schema);
+    bool profile_used = request.profile().empty();
     for (const SourceFile& file : version.files) {
       if (file.profile.empty() || file.profile == request.profile()) out->add_sources(file.name);
+      profile_used |= file.profile == request.profile();
     }
+    out->set_profile_unknown(!profile_used);
   }
   out->set_etag(doc.etag);
   out->set_profile(request.profile());

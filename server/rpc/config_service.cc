@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "hearth/status_code_name.h"
 #include "server/core/config_name.h"
 #include "server/core/diagnostic.h"
 #include "server/rpc/config_lookup.h"
@@ -91,6 +92,7 @@ grpc::ServerUnaryReactor* ConfigService::BatchGetConfigs(grpc::CallbackServerCon
       v1::RpcStatus* rpc_status = result->mutable_status();  // replaces the config
       rpc_status->set_code(static_cast<int>(status.error_code()));
       rpc_status->set_message(status.error_message());
+      rpc_status->set_code_name(::hearth::StatusCodeName(status.error_code()));
     }
     total += result->ByteSizeLong() + 8;  // + the field's tag and length
   }

@@ -69,12 +69,21 @@ void ParseDiagnostic(std::string_view text, v1::Diagnostic* out) {
 void FillValidateResponse(const ConfigStore& store, std::string_view name, std::string_view profile,
                           const BuildResult& result, v1::ValidateConfigResponse* out) {
   out->set_valid(result.ok() && result.version != nullptr);
+  {
+    std::shared_ptr<const ConfigEntry> served = store.Get(name);
+    out->set_unknown_config(served == nullptr);
+  }
   for (const std::string& error : result.errors) {
     out->add_errors(error);
     ParseDiagnostic(error, out->add_diagnostics());
   }
   if (!out->valid()) return;
 
+  if (!profile.empty()) {
+    bool used = false;
+    for (const SourceFile& f : result.version->files) used |= f.profile == profile;
+    out->set_profile_unknown(!used);
+  }
   const RenderedDocument& candidate = result.version->Variant(profile);
   if (candidate.json != nullptr) out->set_json(*candidate.json);
   out->set_etag(candidate.etag);

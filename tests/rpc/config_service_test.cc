@@ -444,4 +444,42 @@ TEST_F(ConfigServiceTest, ValidateRejectsBadNames) {
 }
 
 }  // namespace
+TEST_F(ConfigServiceTest, TyposAreFlaggedNotSilentlyServed) {
+  Start();
+  v1::GetConfigResponse known, typo;
+  ASSERT_TRUE(Get("payments", &known, "production").ok());
+  EXPECT_FALSE(known.profile_unknown());
+  ASSERT_TRUE(Get("payments", &typo, "prod").ok());
+  EXPECT_TRUE(typo.profile_unknown());
+  EXPECT_EQ(typo.json(), R"({"db":{"host":"a","port":5432}})");  // the base document
+
+  v1::ValidateConfigRequest request;
+  request.set_name("paymnts");
+  v1::CandidateFile* file = request.add_files();
+  file->set_file_name("00.toml");
+  file->set_content("a = 1\n");
+  v1::ValidateConfigResponse unknown;
+  ASSERT_TRUE(Validate(request, &unknown).ok());
+  EXPECT_TRUE(unknown.valid());
+  EXPECT_TRUE(unknown.unknown_config());
+  request.set_name("payments");
+  request.set_profile("prod");
+  v1::ValidateConfigResponse known_config;
+  ASSERT_TRUE(Validate(request, &known_config).ok());
+  EXPECT_FALSE(known_config.unknown_config());
+  EXPECT_TRUE(known_config.profile_unknown());
+}
+
+TEST_F(ConfigServiceTest, BatchStatusesCarryTheCodeName) {
+  Start();
+  grpc::ClientContext context;
+  Bound(&context);
+  v1::BatchGetConfigsRequest request;
+  request.add_names("missing");
+  v1::BatchGetConfigsResponse response;
+  ASSERT_TRUE(stub_->BatchGetConfigs(&context, request, &response).ok());
+  ASSERT_EQ(response.results_size(), 1);
+  EXPECT_EQ(response.results(0).status().code_name(), "NOT_FOUND");
+}
+
 }  // namespace hearth::rpc
