@@ -180,6 +180,10 @@ int main(int argc, char** argv) {
                    "Threads for dry-run validation and gRPC's thread quota")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  serve_cmd->add_option(
+      "--health-listen", serve.grpc.health_listen,
+      "Plaintext HOST:PORT serving only grpc.health.v1, for probes that cannot do TLS (the "
+      "kubelet's gRPC probes) while --tls-cert is on; repeatable [default: none]");
   serve_cmd
       ->add_option("--grpc-socket-mode", serve_flags.socket_mode,
                    "Permission bits of unix sockets, in octal (0660: the owner and the group may "

@@ -192,7 +192,10 @@ int RunDaemon(DaemonOptions options) {
       rpc::GrpcServer::Start(options.grpc, &engine);
   if (!server.ok()) {
     bool explained = false;
-    for (const std::string& address : options.grpc.listen) {
+    std::vector<std::string> addresses = options.grpc.listen;
+    addresses.insert(addresses.end(), options.grpc.health_listen.begin(),
+                     options.grpc.health_listen.end());
+    for (const std::string& address : addresses) {
       const std::string why = DiagnoseListenAddress(address);
       if (why.empty()) continue;
       spdlog::error("cannot start the gRPC server: cannot listen on {}: {}", address, why);
@@ -200,6 +203,10 @@ int RunDaemon(DaemonOptions options) {
     }
     if (!explained) spdlog::error("cannot start the gRPC server: {}", server.status().ToString());
     return 1;
+  }
+  for (size_t i = 0; i < options.grpc.health_listen.size(); ++i) {
+    spdlog::info("serving health checks (plaintext, grpc.health.v1 only) on {}:{}",
+                 HostOf(options.grpc.health_listen[i]), (*server)->health_ports()[i]);
   }
   const std::vector<int>& ports = (*server)->ports();
   for (size_t i = 0; i < options.grpc.listen.size(); ++i) {

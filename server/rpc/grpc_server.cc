@@ -169,6 +169,28 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
     }
     if (IsUnix(opts.listen[i])) server->ports_[i] = 0;
   }
+  if (!opts.health_listen.empty()) {
+    server->probe_health_service_ =
+        std::make_unique<HealthService>(std::vector<std::string>{"", "hearth.v1.ConfigService"},
+                                        [self] { return self->IsServing(); });
+    grpc::ServerBuilder probe;
+    probe.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    probe.SetMaxReceiveMessageSize(4096);  // a HealthCheckRequest is a service name
+    probe.RegisterService(server->probe_health_service_.get());
+    server->health_ports_.assign(opts.health_listen.size(), 0);
+    for (size_t i = 0; i < opts.health_listen.size(); ++i) {
+      probe.AddListeningPort(opts.health_listen[i], grpc::InsecureServerCredentials(),
+                             &server->health_ports_[i]);
+    }
+    server->probe_server_ = probe.BuildAndStart();
+    if (server->probe_server_ == nullptr ||
+        std::find(server->health_ports_.begin(), server->health_ports_.end(), 0) !=
+            server->health_ports_.end()) {
+      server->Shutdown(absl::ZeroDuration());
+      return absl::UnavailableError(absl::StrCat("cannot listen for health checks on ",
+                                                 absl::StrJoin(opts.health_listen, ", ")));
+    }
+  }
   for (UnixSocketClaim& claim : server->unix_claims_) {
     if (absl::Status s = claim.Commit(static_cast<mode_t>(opts.unix_socket_mode)); !s.ok()) {
       server->Shutdown(absl::ZeroDuration());
@@ -199,6 +221,7 @@ void GrpcServer::SetServing(bool serving) {
 
 void GrpcServer::RefreshHealth() {
   if (health_service_ != nullptr) health_service_->Refresh();
+  if (probe_health_service_ != nullptr) probe_health_service_->Refresh();
 }
 
 void GrpcServer::Shutdown(absl::Duration deadline) {
@@ -208,6 +231,7 @@ void GrpcServer::Shutdown(absl::Duration deadline) {
   shutting_down_.store(true);
   // 1. Health says NOT_SERVING (and health Watch streams end).
   if (health_service_ != nullptr) health_service_->Shutdown();
+  if (probe_health_service_ != nullptr) probe_health_service_->Shutdown();
   // 2. Watch streams end with UNAVAILABLE "server shutting down".
   if (hub_ != nullptr) hub_->Shutdown();
   // 3. No new calls; in-flight ones finish or are cancelled at the deadline. Returns when every
@@ -215,6 +239,7 @@ void GrpcServer::Shutdown(absl::Duration deadline) {
   if (server_ != nullptr) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + std::max(deadline, absl::ZeroDuration())));
   }
+  if (probe_server_ != nullptr) probe_server_->Shutdown(absl::ToChronoTime(absl::Now()));
   // No more connections: remove our unix sockets, but only those still ours.
   for (UnixSocketClaim& claim : unix_claims_) claim.Release();
   // 4. Every reactor has completed by now (gRPC waits for its calls); check, bounded, before the

@@ -47,6 +47,9 @@ class GrpcServer {
     // Permission bits of unix sockets (0660: owner and group may connect); 0 leaves them as the
     // umask makes them.
     uint32_t unix_socket_mode = 0;
+    // Plaintext TCP addresses that serve grpc.health.v1 and nothing else, for probes that cannot
+    // do TLS (the kubelet's gRPC probes) while `listen` uses TLS. Same status as the main port.
+    std::vector<std::string> health_listen;
     int workers = 4;
     int watch_threads = 1;
     size_t max_message_bytes = 16u << 20;   // requests and responses
@@ -80,6 +83,8 @@ class GrpcServer {
   int port() const;
   // Bound ports in listen order (unix sockets report 0).
   const std::vector<int>& ports() const { return ports_; }
+  // Bound ports of Options::health_listen, in order.
+  const std::vector<int>& health_ports() const { return health_ports_; }
   const std::string& instance_id() const { return options_.instance_id; }
 
   // Health: SERVING once set (after the first full load) and while `healthy` holds.
@@ -107,6 +112,11 @@ class GrpcServer {
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<int> ports_;
+  // The plaintext health-only server (Options::health_listen), with its own HealthService
+  // instance (a service belongs to one server) answering from the same provider.
+  std::unique_ptr<HealthService> probe_health_service_;
+  std::unique_ptr<grpc::Server> probe_server_;
+  std::vector<int> health_ports_;
   // One per unix listen address; released (our socket removed) after server_ stopped.
   std::vector<UnixSocketClaim> unix_claims_;
 

@@ -11,6 +11,9 @@ import { describe } from "./k8s_schema.mjs";
 const WORKLOADS = new Set(["Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job"]);
 const HEARTH_GRPC_PORT = 7070;
 const HEARTH_METRICS_PORT = 7071;
+// The plaintext health-only port (--health-listen): probes must keep working when the gRPC port
+// uses TLS, and the kubelet's gRPC probes cannot do TLS.
+const HEARTH_HEALTH_PORT = 7072;
 const HEARTH_READINESS_SERVICE = "hearth.v1.ConfigService";
 const CONFIG_ROOT = "/etc/hearth/configs";
 
@@ -209,13 +212,21 @@ function checkHearthd(obj, at, c, err) {
     err(obj, [...at, "ports"], `hearthd needs a port "grpc" ${HEARTH_GRPC_PORT}`);
   if (ports.get("metrics") !== HEARTH_METRICS_PORT)
     err(obj, [...at, "ports"], `hearthd needs a port "metrics" ${HEARTH_METRICS_PORT}`);
+  if (ports.get("health") !== HEARTH_HEALTH_PORT)
+    err(obj, [...at, "ports"], `hearthd needs a port "health" ${HEARTH_HEALTH_PORT}`);
+  const args = (c.args ?? []).map(String);
+  const healthAt = args.indexOf("--health-listen");
+  if (healthAt < 0 || !String(args[healthAt + 1] ?? "").endsWith(`:${HEARTH_HEALTH_PORT}`)) {
+    err(obj, [...at, "args"], `hearthd needs --health-listen on port ${HEARTH_HEALTH_PORT}`);
+  }
   for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
     const p = c[probe];
-    if (!p?.grpc || p.grpc.port !== HEARTH_GRPC_PORT) {
+    if (!p?.grpc || p.grpc.port !== HEARTH_HEALTH_PORT) {
       err(
         obj,
         [...at, probe],
-        `hearthd ${probe} must be a native gRPC probe on port ${HEARTH_GRPC_PORT}`,
+        `hearthd ${probe} must be a native gRPC probe on the plaintext health port ` +
+          `${HEARTH_HEALTH_PORT} (it keeps working with TLS on)`,
       );
     }
   }
