@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
+#include "tests/fakes/test_certificates.h"
 
 namespace hearth {
 namespace {
@@ -81,16 +82,13 @@ TEST_F(LoggingTest, CommandLineOverridesTheConfigFile) {
 }
 
 TEST_F(LoggingTest, JsonLogsAreOneObjectPerLineIncludingGrpcCore) {
-  const std::string script = absl::StrCat(
-      "(cd ", state_.path(), " && ",
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout tls.key "
-      "-out tls.pem -days 2 -subj /CN=localhost) >/dev/null 2>&1");
-  ASSERT_EQ(std::system(script.c_str()), 0) << "openssl could not create a test certificate";
+  ASSERT_TRUE(testing::MakeTestCertificates(state_.path()))
+      << "openssl could not create a test certificate";
   std::string log = ServeUntilReady(
       state_,
       {"--root", root_.path(), "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "",
-       "--log-format", "json", "--tls-cert", state_.Path("tls.pem"), "--tls-key",
-       state_.Path("tls.key")},
+       "--log-format", "json", "--tls-cert", state_.Path("server.pem"), "--tls-key",
+       state_.Path("server.key")},
       [&] {
         // A plaintext client against the TLS listener makes gRPC core log a handshake error.
         const std::string text = ReadFileOrEmpty(state_.Path("hearthd.log"));

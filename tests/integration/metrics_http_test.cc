@@ -1,9 +1,5 @@
 // /metrics answers while other connections idle, and HEAD /metrics works (issue 7 item 8).
 // Against the real hearthd.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/http_get.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -27,34 +24,10 @@ using testing::Subprocess;
 using testing::TempDir;
 using namespace std::chrono_literals;
 
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // The whole response to `method path` (read until the server closes, 10 s at most).
 std::string Request(int port, const std::string& method, const std::string& path) {
-  const int fd = Connect(port);
-  if (fd < 0) return "";
-  const std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  std::string response;
-  if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0) response.append(buf, n);
-  }
-  close(fd);
-  return response;
+  return testing::HttpExchange(port, method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                               10);
 }
 
 class MetricsHttpTest : public ::testing::Test {
@@ -88,7 +61,7 @@ class MetricsHttpTest : public ::testing::Test {
 TEST_F(MetricsHttpTest, ScrapeAnswersWhileConnectionsIdle) {
   std::vector<int> idle;
   for (int i = 0; i < 4; ++i) {
-    const int fd = Connect(port_);
+    const int fd = testing::ConnectLoopback(port_, 10);
     ASSERT_GE(fd, 0);
     idle.push_back(fd);
   }
@@ -103,7 +76,7 @@ TEST_F(MetricsHttpTest, ScrapeAnswersWhileConnectionsIdle) {
 }
 
 TEST_F(MetricsHttpTest, IdleConnectionsAreClosedAfterTheRequestTimeout) {
-  const int fd = Connect(port_);
+  const int fd = testing::ConnectLoopback(port_, 10);
   ASSERT_GE(fd, 0);
   const auto start = std::chrono::steady_clock::now();
   char c;

@@ -242,15 +242,17 @@ std::optional<std::vector<v1::ConfigInfo>> HostileDaemon::List(absl::Duration ti
   return std::vector<v1::ConfigInfo>(resp.configs().begin(), resp.configs().end());
 }
 
+::testing::AssertionResult HostileDaemon::CrashedFailure() {
+  return ::testing::AssertionFailure()
+         << "promise broken: hearthd must never crash on hostile input, but " << ExitDescription()
+         << "\n--- log tail ---\n"
+         << log_tail();
+}
+
 ::testing::AssertionResult HostileDaemon::ServesCorrectly(const std::string& name,
                                                           const std::string& json,
                                                           const std::string& etag) {
-  if (!Alive()) {
-    return ::testing::AssertionFailure()
-           << "promise broken: hearthd must never crash on hostile input, but " << ExitDescription()
-           << "\n--- log tail ---\n"
-           << log_tail();
-  }
+  if (!Alive()) return CrashedFailure();
   Health h = CheckHealth();
   if (h != Health::kServing) {
     return ::testing::AssertionFailure()
@@ -277,12 +279,7 @@ std::optional<std::vector<v1::ConfigInfo>> HostileDaemon::List(absl::Duration ti
 ::testing::AssertionResult HostileDaemon::ServesLastKnownGood(const std::string& name,
                                                               const std::string& json,
                                                               const std::string& etag) {
-  if (!Alive()) {
-    return ::testing::AssertionFailure()
-           << "promise broken: hearthd must never crash on hostile input, but " << ExitDescription()
-           << "\n--- log tail ---\n"
-           << log_tail();
-  }
+  if (!Alive()) return CrashedFailure();
   v1::GetConfigResponse r;
   grpc::Status s = Get(name, &r);
   if (!s.ok()) {

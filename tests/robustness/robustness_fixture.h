@@ -101,6 +101,8 @@ class HostileDaemon {
 
  private:
   void Start(const std::vector<std::string>& roots);
+  // The failure for a daemon that is no longer alive, with how it ended and its log tail.
+  ::testing::AssertionResult CrashedFailure();
   std::shared_ptr<grpc::Channel> NewChannel() const;
 
   DaemonOptions options_;
