@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/hearthd_process.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
 #include "tests/fakes/test_certificates.h"
@@ -23,31 +24,25 @@ using ::testing::Not;
 using testing::ReadFileOrEmpty;
 using testing::RunCommand;
 using ::testing::StartsWith;
-using testing::Subprocess;
 using testing::TempDir;
 using namespace std::chrono_literals;
 
-const std::string kHearthd = std::string(HEARTH_BINARY_DIR) + "/server/hearthd";
-const std::string kHearthctl = std::string(HEARTH_BINARY_DIR) + "/client/hearthctl";
+const std::string kHearthctl = testing::HearthctlBinary();
 
 // Runs `hearthd serve ARGS` until its log says it is ready, stops it (SIGTERM) and returns the
 // whole log; "" if it never got ready.
 std::string ServeUntilReady(const TempDir& state, std::vector<std::string> args,
                             const std::function<void()>& while_running = nullptr) {
-  args.insert(args.begin(), {kHearthd, "serve"});
-  const std::string log = state.Path("hearthd.log");
-  Subprocess daemon(args, state.Path("hearthd.out"), log);
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  bool ready = false;
-  while (!ready && daemon.running() && std::chrono::steady_clock::now() < deadline) {
-    const std::string text = ReadFileOrEmpty(log);
-    ready = text.find("ready (last file event") != std::string::npos;
-    if (!ready) std::this_thread::sleep_for(10ms);
-  }
+  testing::HearthdOptions o;
+  o.flags = std::move(args);
+  o.out_path = state.Path("hearthd.out");
+  o.err_path = state.Path("hearthd.log");
+  testing::HearthdProcess daemon(std::move(o));
+  const bool ready = daemon.WaitForLog("ready (last file event", 30s);
   if (ready && while_running) while_running();
   daemon.Signal(SIGTERM);
   daemon.Wait(10s);
-  return ready ? ReadFileOrEmpty(log) : "";
+  return ready ? daemon.err() : "";
 }
 
 class LoggingTest : public ::testing::Test {

@@ -3,13 +3,13 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/hearthd_process.h"
 #include "tests/fakes/http_get.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
@@ -20,7 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using testing::ReadFileOrEmpty;
 using ::testing::StartsWith;
-using testing::Subprocess;
 using testing::TempDir;
 using namespace std::chrono_literals;
 
@@ -34,27 +33,20 @@ class MetricsHttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
     root_.Write("app/config.toml", "port = 8080\n");
-    process_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{HEARTH_BINARY_DIR "/server/hearthd", "serve", "--root",
-                                 root_.path(), "--grpc-listen", "127.0.0.1:0", "--metrics-listen",
-                                 "127.0.0.1:0"},
-        logs_.Path("out"), logs_.Path("err"));
-    static const std::regex kMetrics("serving metrics on 127\\.0\\.0\\.1:([0-9]+)");
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline && process_->running()) {
-      const std::string err = ReadFileOrEmpty(logs_.Path("err"));
-      std::smatch m;
-      if (std::regex_search(err, m, kMetrics) && err.find("ready") != std::string::npos) {
-        port_ = std::stoi(m[1]);
-        return;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
+    testing::HearthdOptions o;
+    o.roots = {root_.path()};
+    o.grpc_listen = "127.0.0.1:0";
+    o.metrics_listen = "127.0.0.1:0";
+    o.out_path = logs_.Path("out");
+    o.err_path = logs_.Path("err");
+    process_ = std::make_unique<testing::HearthdProcess>(std::move(o));
+    if (process_->WaitForLog("ready", 20s)) port_ = process_->LoggedMetricsPort(20s);
+    if (port_ > 0) return;
     FAIL() << "hearthd did not start: " << ReadFileOrEmpty(logs_.Path("err"));
   }
 
   TempDir root_, logs_;
-  std::unique_ptr<Subprocess> process_;
+  std::unique_ptr<testing::HearthdProcess> process_;
   int port_ = 0;
 };
 

@@ -73,7 +73,8 @@ TEST_F(MetricsIdleTest, HalfSentRequestsDoNotBlockScrapes) {
 }
 
 TEST_F(MetricsIdleTest, HeadMetricsAnswers) {
-  const std::string response = testing::HttpExchange(port_, "HEAD /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  const std::string response =
+      testing::HttpExchange(port_, "HEAD /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
   EXPECT_TRUE(response.rfind("HTTP/1.", 0) == 0 &&
               response.substr(0, response.find("\r\n")).find(" 200") != std::string::npos)
       << "promise broken: HEAD /metrics works; got: " << response.substr(0, 200);
