@@ -24,6 +24,18 @@ std::vector<std::string> UnprivilegedPrefix() {
   return {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
 }
 
+HearthdOptions UnixSocketOptions(const TempDir& state, std::vector<std::string> roots,
+                                 std::vector<std::string> flags) {
+  HearthdOptions o;
+  o.roots = std::move(roots);
+  o.grpc_listen = "unix://" + state.Path("hearth.sock");
+  o.metrics_listen = "";
+  o.flags = std::move(flags);
+  o.out_path = state.Path("hearthd.out");
+  o.err_path = state.Path("hearthd.log");
+  return o;
+}
+
 HearthdProcess::HearthdProcess(HearthdOptions options)
     : options_(std::move(options)), server_(options_.grpc_listen.value_or("")) {
   std::vector<std::string> argv = options_.prefix;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/fakes/subprocess.h"
+#include "tests/fakes/temp_dir.h"
 
 namespace hearth::testing {
 
@@ -35,6 +36,11 @@ struct HearthdOptions {
   std::string out_path;                       // the daemon's stdout
   std::string err_path;                       // the daemon's stderr: its log
 };
+
+// The common test setup: `roots`, --grpc-listen unix://STATE/hearth.sock, metrics disabled,
+// `flags`, stdout and stderr in STATE/hearthd.out and STATE/hearthd.log.
+HearthdOptions UnixSocketOptions(const TempDir& state, std::vector<std::string> roots,
+                                 std::vector<std::string> flags);
 
 class HearthdProcess {
  public:

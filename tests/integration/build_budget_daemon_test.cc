@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "hearth/v1/config_service.grpc.pb.h"
 #include "tests/fakes/hearthd_process.h"
+#include "tests/fakes/rpc/serving_hearthd.h"
 #include "tests/fakes/rpc/watch_stream.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
@@ -33,27 +34,17 @@ const std::string kHearthctl = testing::HearthctlBinary();
 constexpr uint64_t kAddressSpaceLimitBytes = 1610612736;  // 1.5 GiB
 
 // hearthd under prlimit (which execs it: the pid is hearthd's) on a unix socket in `state`.
-class LimitedDaemon : public testing::HearthdProcess {
+class LimitedDaemon : public testing::ServingHearthd {
  public:
   LimitedDaemon(const TempDir& root, const TempDir& state, std::vector<std::string> extra = {})
-      : HearthdProcess(Options(root, state, std::move(extra))) {}
-
-  std::unique_ptr<v1::ConfigService::Stub> Stub() const {
-    return testing::NewInsecureStub(server());
-  }
+      : ServingHearthd(Options(root, state, std::move(extra))) {}
 
  private:
   static testing::HearthdOptions Options(const TempDir& root, const TempDir& state,
                                          std::vector<std::string> extra) {
-    testing::HearthdOptions o;
+    extra.insert(extra.begin(), {"--debounce", "2ms"});
+    testing::HearthdOptions o = testing::UnixSocketOptions(state, {root.path()}, std::move(extra));
     o.prefix = testing::PrlimitPrefix(kAddressSpaceLimitBytes);
-    o.roots = {root.path()};
-    o.grpc_listen = "unix://" + state.Path("hearth.sock");
-    o.metrics_listen = "";
-    o.flags = {"--debounce", "2ms"};
-    o.flags.insert(o.flags.end(), extra.begin(), extra.end());
-    o.out_path = state.Path("hearthd.out");
-    o.err_path = state.Path("hearthd.log");
     return o;
   }
 };

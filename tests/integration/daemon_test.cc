@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "hearth/v1/config_service.grpc.pb.h"
 #include "tests/fakes/hearthd_process.h"
+#include "tests/fakes/rpc/serving_hearthd.h"
 #include "tests/fakes/rpc/watch_stream.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
@@ -31,27 +32,15 @@ const std::string kHearthd = testing::HearthdBinary();
 const std::string kHearthctl = testing::HearthctlBinary();
 
 // One hearthd serving `root` on a unix socket in `state`.
-class Daemon : public testing::HearthdProcess {
+class Daemon : public testing::ServingHearthd {
  public:
   Daemon(const TempDir& root, const TempDir& state, std::vector<std::string> extra = {})
-      : HearthdProcess(Options(root, state, std::move(extra))) {}
-
-  std::unique_ptr<v1::ConfigService::Stub> Stub() const {
-    return testing::NewInsecureStub(server());
-  }
+      : ServingHearthd(testing::UnixSocketOptions(state, {root.path()}, Flags(std::move(extra)))) {}
 
  private:
-  static testing::HearthdOptions Options(const TempDir& root, const TempDir& state,
-                                         std::vector<std::string> extra) {
-    testing::HearthdOptions o;
-    o.roots = {root.path()};
-    o.grpc_listen = "unix://" + state.Path("hearth.sock");
-    o.metrics_listen = "";
-    o.flags = {"--debounce", "2ms", "--progress-interval", "200ms"};
-    o.flags.insert(o.flags.end(), extra.begin(), extra.end());
-    o.out_path = state.Path("hearthd.out");
-    o.err_path = state.Path("hearthd.log");
-    return o;
+  static std::vector<std::string> Flags(std::vector<std::string> extra) {
+    extra.insert(extra.begin(), {"--debounce", "2ms", "--progress-interval", "200ms"});
+    return extra;
   }
 };
 

@@ -93,15 +93,9 @@ class Hearthd : public testing::HearthdProcess {
   static testing::HearthdOptions Options(const std::vector<std::string>& roots,
                                          const TempDir& state, bool unprivileged,
                                          std::vector<std::string> extra) {
-    testing::HearthdOptions o;
+    extra.insert(extra.begin(), {"--debounce", "2ms", "--shutdown-grace", "1s"});
+    testing::HearthdOptions o = testing::UnixSocketOptions(state, roots, std::move(extra));
     if (unprivileged) o.prefix = testing::UnprivilegedPrefix();
-    o.roots = roots;
-    o.grpc_listen = "unix://" + state.Path("hearth.sock");
-    o.metrics_listen = "";
-    o.flags = {"--debounce", "2ms", "--shutdown-grace", "1s"};
-    o.flags.insert(o.flags.end(), extra.begin(), extra.end());
-    o.out_path = state.Path("hearthd.out");
-    o.err_path = state.Path("hearthd.log");
     return o;
   }
 
