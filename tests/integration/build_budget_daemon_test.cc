@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <utility>
@@ -14,6 +15,9 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "hearth/v1/config_service.grpc.pb.h"
+#include "tests/fakes/hearthd_process.h"
+#include "tests/fakes/rpc/serving_hearthd.h"
+#include "tests/fakes/rpc/watch_stream.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -22,55 +26,27 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::RunCommand;
-using testing::Subprocess;
 using testing::TempDir;
 using namespace std::chrono_literals;
 namespace v1 = ::hearth::v1;
 
-const std::string kHearthd = std::string(HEARTH_BINARY_DIR) + "/server/hearthd";
-const std::string kHearthctl = std::string(HEARTH_BINARY_DIR) + "/client/hearthctl";
-constexpr const char* kAddressSpaceLimit = "--as=1610612736";  // 1.5 GiB
+const std::string kHearthctl = testing::HearthctlBinary();
+constexpr uint64_t kAddressSpaceLimitBytes = 1610612736;  // 1.5 GiB
 
 // hearthd under prlimit (which execs it: the pid is hearthd's) on a unix socket in `state`.
-class LimitedDaemon {
+class LimitedDaemon : public testing::ServingHearthd {
  public:
   LimitedDaemon(const TempDir& root, const TempDir& state, std::vector<std::string> extra = {})
-      : socket_(state.Path("hearth.sock")), log_(state.Path("hearthd.log")) {
-    std::vector<std::string> argv = {"/usr/bin/prlimit", kAddressSpaceLimit,
-                                     kHearthd,           "serve",
-                                     "--root",           root.path(),
-                                     "--grpc-listen",    "unix://" + socket_,
-                                     "--metrics-listen", "",
-                                     "--debounce",       "2ms"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Subprocess>(argv, state.Path("hearthd.out"), log_);
-  }
-
-  std::string server() const { return "unix://" + socket_; }
-  Subprocess& process() { return *process_; }
-  std::string log() const { return testing::ReadFileOrEmpty(log_); }
-
-  bool WaitServing() {
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (!process_->running()) return false;
-      if (RunCommand({kHearthctl, "--server", server(), "health"}, 10s).exit_code == 0) {
-        return true;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  }
-
-  std::unique_ptr<v1::ConfigService::Stub> Stub() const {
-    return v1::ConfigService::NewStub(
-        grpc::CreateChannel(server(), grpc::InsecureChannelCredentials()));
-  }
+      : ServingHearthd(Options(root, state, std::move(extra))) {}
 
  private:
-  std::string socket_;
-  std::string log_;
-  std::unique_ptr<Subprocess> process_;
+  static testing::HearthdOptions Options(const TempDir& root, const TempDir& state,
+                                         std::vector<std::string> extra) {
+    extra.insert(extra.begin(), {"--debounce", "2ms"});
+    testing::HearthdOptions o = testing::UnixSocketOptions(state, {root.path()}, std::move(extra));
+    o.prefix = testing::PrlimitPrefix(kAddressSpaceLimitBytes);
+    return o;
+  }
 };
 
 void AddFile(v1::ValidateConfigRequest* request, std::string name, std::string content) {
@@ -134,14 +110,14 @@ TEST(BuildBudgetDaemonTest, AmplificationsThroughValidateConfigAreErrorsNotCrash
   TempDir root, state;
   root.Write("good/00.json", R"({"ok":1})");
   LimitedDaemon daemon(root, state);
-  ASSERT_TRUE(daemon.WaitServing()) << daemon.log();
+  ASSERT_TRUE(daemon.WaitServing()) << daemon.err();
   auto stub = daemon.Stub();
   ASSERT_EQ(GoodJson(stub.get()), R"({"ok":1})");
 
   for (const v1::ValidateConfigRequest& request : {ChainAcrossProfiles(), AliasBomb()}) {
     v1::ValidateConfigResponse response;
     grpc::Status status = Validate(stub.get(), request, &response);
-    ASSERT_TRUE(status.ok()) << status.error_message() << "\n" << daemon.log();
+    ASSERT_TRUE(status.ok()) << status.error_message() << "\n" << daemon.err();
     EXPECT_FALSE(response.valid());
     ASSERT_GT(response.errors_size(), 0);
     EXPECT_THAT(response.errors(response.errors_size() - 1),
@@ -164,11 +140,11 @@ TEST(BuildBudgetDaemonTest, AmplificationsThroughValidateConfigAreErrorsNotCrash
   for (int i = 0; i < 12; ++i) {
     if (statuses[i].error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) continue;
     ASSERT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].error_message() << "\n"
-                                  << daemon.log();
+                                  << daemon.err();
     EXPECT_FALSE(responses[i].valid());
   }
 
-  EXPECT_TRUE(daemon.process().running()) << daemon.log();
+  EXPECT_TRUE(daemon.process().running()) << daemon.err();
   EXPECT_EQ(GoodJson(stub.get()), R"({"ok":1})");
 
   // The same from disk: an error on that config; the others keep serving.
@@ -182,11 +158,11 @@ TEST(BuildBudgetDaemonTest, AmplificationsThroughValidateConfigAreErrorsNotCrash
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_THAT(listed, HasSubstr("bad"));
-  EXPECT_TRUE(daemon.process().running()) << daemon.log();
+  EXPECT_TRUE(daemon.process().running()) << daemon.err();
   EXPECT_EQ(GoodJson(stub.get()), R"({"ok":1})");
 
   daemon.process().Signal(SIGTERM);
-  EXPECT_EQ(daemon.process().Wait(15s), 0) << daemon.log();
+  EXPECT_EQ(daemon.process().Wait(15s), 0) << daemon.err();
 }
 
 // Exits within `grace` + 1 s of SIGTERM, with a build running that would take longer.
@@ -195,10 +171,10 @@ void ExpectPromptExit(LimitedDaemon& daemon, std::chrono::milliseconds grace) {
   daemon.process().Signal(SIGTERM);
   const int code = daemon.process().Wait(30s);
   const auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(code, 0) << daemon.log();
+  EXPECT_EQ(code, 0) << daemon.err();
   EXPECT_LT(took, grace + 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
                               << " ms\n"
-                              << daemon.log();
+                              << daemon.err();
 }
 
 TEST(BuildBudgetDaemonTest, SigtermDuringALongDryRunExitsWithinTheGrace) {
@@ -206,7 +182,7 @@ TEST(BuildBudgetDaemonTest, SigtermDuringALongDryRunExitsWithinTheGrace) {
   root.Write("slow/_schema.json", kUniqueItemsSchema);
   root.Write("slow/00.json", "{}");
   LimitedDaemon daemon(root, state, {"--shutdown-grace", "1s", "--build-timeout", "60s"});
-  ASSERT_TRUE(daemon.WaitServing()) << daemon.log();
+  ASSERT_TRUE(daemon.WaitServing()) << daemon.err();
   auto stub = daemon.Stub();
   grpc::Status status;
   std::thread call([&] {
@@ -225,7 +201,7 @@ TEST(BuildBudgetDaemonTest, SigtermDuringALongRebuildExitsWithinTheGrace) {
   root.Write("slow/_schema.json", kUniqueItemsSchema);
   root.Write("slow/00.json", "{}");
   LimitedDaemon daemon(root, state, {"--shutdown-grace", "1s", "--build-timeout", "60s"});
-  ASSERT_TRUE(daemon.WaitServing()) << daemon.log();
+  ASSERT_TRUE(daemon.WaitServing()) << daemon.err();
   // The watcher rebuilds it (after a 2 ms debounce) on the reload thread.
   root.Write("slow/10-items.json", SlowValidation().files(0).content());
   std::this_thread::sleep_for(700ms);
@@ -238,15 +214,11 @@ TEST(BuildBudgetDaemonTest, SigtermDuringTheInitialLoadExitsWithinTheGrace) {
   root.Write("slow/10-items.json", SlowValidation().files(0).content());
   LimitedDaemon daemon(root, state, {"--shutdown-grace", "1s", "--build-timeout", "60s"});
   // The initial load starts right after the listeners are up.
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (daemon.log().find("serving gRPC on") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline && daemon.process().running()) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_THAT(daemon.log(), HasSubstr("serving gRPC on"));
+  daemon.WaitForLog("serving gRPC on", 30s);
+  ASSERT_THAT(daemon.err(), HasSubstr("serving gRPC on"));
   std::this_thread::sleep_for(700ms);
   ExpectPromptExit(daemon, 1s);
-  EXPECT_THAT(daemon.log(), HasSubstr("during the initial load"));
+  EXPECT_THAT(daemon.err(), HasSubstr("during the initial load"));
 }
 
 }  // namespace

@@ -4,15 +4,16 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <deque>
 #include <filesystem>
 #include <thread>
 
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "hearth/v1/config_service.grpc.pb.h"
+#include "tests/fakes/hearthd_process.h"
+#include "tests/fakes/rpc/serving_hearthd.h"
+#include "tests/fakes/rpc/watch_stream.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -27,134 +28,29 @@ using testing::TempDir;
 using namespace std::chrono_literals;
 namespace v1 = ::hearth::v1;
 
-const std::string kHearthd = std::string(HEARTH_BINARY_DIR) + "/server/hearthd";
-const std::string kHearthctl = std::string(HEARTH_BINARY_DIR) + "/client/hearthctl";
+const std::string kHearthd = testing::HearthdBinary();
+const std::string kHearthctl = testing::HearthctlBinary();
 
 // One hearthd serving `root` on a unix socket in `state`.
-class Daemon {
+class Daemon : public testing::ServingHearthd {
  public:
   Daemon(const TempDir& root, const TempDir& state, std::vector<std::string> extra = {})
-      : socket_(state.Path("hearth.sock")),
-        log_(state.Path("hearthd.log")),
-        out_(state.Path("hearthd.out")) {
-    std::vector<std::string> argv = {kHearthd,
-                                     "serve",
-                                     "--root",
-                                     root.path(),
-                                     "--grpc-listen",
-                                     "unix://" + socket_,
-                                     "--metrics-listen",
-                                     "",
-                                     "--debounce",
-                                     "2ms",
-                                     "--progress-interval",
-                                     "200ms"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Subprocess>(argv, out_, log_);
-  }
-
-  std::string server() const { return "unix://" + socket_; }
-  Subprocess& process() { return *process_; }
-  // Everything the daemon printed (logs go to stderr; stdout is read too in case).
-  std::string log() const {
-    return testing::ReadFileOrEmpty(log_) + testing::ReadFileOrEmpty(out_);
-  }
-
-  // Waits (bounded) until `hearthctl health` says SERVING.
-  bool WaitServing() {
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (!process_->running()) return false;
-      if (RunCommand({kHearthctl, "--server", server(), "health"}, 10s).exit_code == 0) {
-        return true;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  }
-
-  std::unique_ptr<v1::ConfigService::Stub> Stub() const {
-    return v1::ConfigService::NewStub(
-        grpc::CreateChannel(server(), grpc::InsecureChannelCredentials()));
-  }
+      : ServingHearthd(testing::UnixSocketOptions(state, {root.path()}, Flags(std::move(extra)))) {}
 
  private:
-  std::string socket_;
-  std::string log_;
-  std::string out_;
-  std::unique_ptr<Subprocess> process_;
+  static std::vector<std::string> Flags(std::vector<std::string> extra) {
+    extra.insert(extra.begin(), {"--debounce", "2ms", "--progress-interval", "200ms"});
+    return extra;
+  }
 };
 
-// Reads a WatchConfigs stream on its own thread into a queue the test can await.
-class WatchReader {
- public:
-  WatchReader(v1::ConfigService::Stub* stub, v1::WatchConfigsRequest request) {
-    context_.set_deadline(std::chrono::system_clock::now() + 120s);
-    reader_ = stub->WatchConfigs(&context_, request);
-    thread_ = std::thread([this] {
-      v1::WatchConfigsResponse r;
-      while (reader_->Read(&r)) {
-        absl::MutexLock lock(&mu_);
-        events_.push_back(r);
-      }
-      grpc::Status s = reader_->Finish();
-      absl::MutexLock lock(&mu_);
-      final_ = s;
-      done_ = true;
-    });
-  }
-  ~WatchReader() {
-    context_.TryCancel();
-    thread_.join();
-  }
-
-  // The first unconsumed event matching `pred`, waiting up to `timeout`; events before it are
-  // consumed too.
-  std::optional<v1::WatchConfigsResponse> Next(
-      const std::function<bool(const v1::WatchConfigsResponse&)>& pred,
-      absl::Duration timeout = absl::Seconds(15)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (true) {
-      {
-        absl::MutexLock lock(&mu_);
-        while (!events_.empty()) {
-          v1::WatchConfigsResponse e = std::move(events_.front());
-          events_.pop_front();
-          if (pred(e)) return e;
-        }
-        if (done_) return std::nullopt;
-      }
-      if (absl::Now() > deadline) return std::nullopt;
-      absl::SleepFor(absl::Milliseconds(1));
-    }
-  }
-
-  std::optional<grpc::Status> FinalStatus(absl::Duration timeout) {
-    absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(&done_), timeout);
-    if (!done_) return std::nullopt;
-    return final_;
-  }
-
- private:
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReader<v1::WatchConfigsResponse>> reader_;
-  std::thread thread_;
-  absl::Mutex mu_;
-  std::deque<v1::WatchConfigsResponse> events_ ABSL_GUARDED_BY(mu_);
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::Status final_ ABSL_GUARDED_BY(mu_);
-};
+using WatchReader = testing::WatchStream;
 
 // Marks progress in the test log, so a slow step shows where the time went.
 #define STEP(what) \
   std::cerr << "[step +" << (absl::Now() - start) / absl::Milliseconds(1) << "ms] " << what << "\n"
 
-auto Is(v1::WatchEventType type, const std::string& name) {
-  return [type, name](const v1::WatchConfigsResponse& e) {
-    return e.type() == type && e.name() == name;
-  };
-}
+constexpr auto Is = testing::IsEvent;
 
 v1::GetConfigResponse Get(v1::ConfigService::Stub* stub, const std::string& name) {
   grpc::ClientContext ctx;
@@ -182,7 +78,7 @@ TEST(DaemonTest, FileChangesReachWatchersAndLastKnownGoodSurvivesBadEdits) {
   v1::WatchConfigsRequest req;  // no names, no prefixes: every config
   req.set_include_json(true);
   WatchReader watch(stub.get(), req);
-  ASSERT_TRUE(watch.Next([](const auto& e) { return e.snapshot_end(); }));
+  ASSERT_TRUE(watch.Next(testing::IsSnapshotEnd()));
 
   STEP("An editor");
   // An editor's atomic save.

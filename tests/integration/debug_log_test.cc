@@ -1,12 +1,14 @@
 // --log-level debug logs, per rebuild, which config, which files, how long and the result; never
 // a config value (issue 7 item 11). Against the real hearthd.
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/hearthd_process.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -16,32 +18,35 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::ReadFileOrEmpty;
-using testing::Subprocess;
 using testing::TempDir;
 using namespace std::chrono_literals;
 
-bool WaitFor(const std::string& path, const std::string& needle) {
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ReadFileOrEmpty(path).find(needle) != std::string::npos) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+// hearthd on 127.0.0.1:0 over `root` with `flags`, logging to logs/err.
+std::unique_ptr<testing::HearthdProcess> Start(const TempDir& root, const TempDir& logs,
+                                               std::vector<std::string> flags) {
+  testing::HearthdOptions o;
+  o.roots = {root.path()};
+  o.grpc_listen = "127.0.0.1:0";
+  o.metrics_listen = "";
+  o.flags = {"--debounce", "2ms"};
+  o.flags.insert(o.flags.end(), flags.begin(), flags.end());
+  o.out_path = logs.Path("out");
+  o.err_path = logs.Path("err");
+  return std::make_unique<testing::HearthdProcess>(std::move(o));
 }
+
+constexpr auto kLogWithin = 20s;
 
 void RunWithLevel(const std::string& level, bool expect_sizes) {
   TempDir root, logs;
   root.Write("app/00-base.toml", "password = \"hunter2-original\"\n");
-  Subprocess hearthd(
-      {HEARTH_BINARY_DIR "/server/hearthd", "serve", "--root", root.path(), "--grpc-listen",
-       "127.0.0.1:0", "--metrics-listen", "", "--debounce", "2ms", "--log-level", level},
-      logs.Path("out"), logs.Path("err"));
-  ASSERT_TRUE(WaitFor(logs.Path("err"), "ready")) << ReadFileOrEmpty(logs.Path("err"));
+  auto hearthd = Start(root, logs, {"--log-level", level});
+  ASSERT_TRUE(hearthd->WaitForLog("ready", kLogWithin)) << ReadFileOrEmpty(logs.Path("err"));
   root.WriteAtomic("app/00-base.toml", "password = \"hunter2-changed\"\n");
-  ASSERT_TRUE(WaitFor(logs.Path("err"), "rebuild app: published"))
+  ASSERT_TRUE(hearthd->WaitForLog("rebuild app: published", kLogWithin))
       << ReadFileOrEmpty(logs.Path("err"));
   root.Write("app/10-bad.json", "{ \"password\": hunter2-broken }");
-  ASSERT_TRUE(WaitFor(logs.Path("err"), "rebuild app: failed"))
+  ASSERT_TRUE(hearthd->WaitForLog("rebuild app: failed", kLogWithin))
       << ReadFileOrEmpty(logs.Path("err"));
   const std::string log = ReadFileOrEmpty(logs.Path("err"));
   EXPECT_THAT(log, HasSubstr("app/00-base.toml"));
@@ -58,18 +63,15 @@ TEST(DebugLogTest, TraceAddsFileSizes) { RunWithLevel("trace", true); }
 TEST(DebugLogTest, InfoLogsWhatWentLiveOnly) {
   TempDir root, logs;
   root.Write("app/00-base.toml", "v = 1\n");
-  Subprocess hearthd(
-      {HEARTH_BINARY_DIR "/server/hearthd", "serve", "--root", root.path(), "--grpc-listen",
-       "127.0.0.1:0", "--metrics-listen", "", "--debounce", "2ms", "--log-format", "json"},
-      logs.Path("out"), logs.Path("err"));
-  ASSERT_TRUE(WaitFor(logs.Path("err"), "ready"));
+  auto hearthd = Start(root, logs, {"--log-format", "json"});
+  ASSERT_TRUE(hearthd->WaitForLog("ready", kLogWithin));
   root.WriteAtomic("app/00-base.toml", "v = 2\n");
-  ASSERT_TRUE(WaitFor(logs.Path("err"), "rebuild app: published"));
+  ASSERT_TRUE(hearthd->WaitForLog("rebuild app: published", kLogWithin));
   // The same bytes again rebuild to an unchanged version: not logged at info. The next real
   // change is, and nothing was logged in between.
   root.WriteAtomic("app/00-base.toml", "v = 2\n");
   root.WriteAtomic("app/00-base.toml", "v = 3\n");
-  ASSERT_TRUE(WaitFor(logs.Path("err"), "\"revision\":3"));
+  ASSERT_TRUE(hearthd->WaitForLog("\"revision\":3", kLogWithin));
   const std::string log = ReadFileOrEmpty(logs.Path("err"));
   EXPECT_THAT(log, Not(HasSubstr("unchanged")));
   EXPECT_THAT(log, HasSubstr("\"level\":\"info\",\"message\":\"rebuild app: published in "));

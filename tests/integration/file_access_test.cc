@@ -10,12 +10,13 @@
 #include <thread>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "hearth/v1/config_service.grpc.pb.h"
+#include "tests/fakes/hearthd_process.h"
+#include "tests/fakes/rpc/watch_stream.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -24,52 +25,21 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::RunCommand;
-using testing::Subprocess;
 using testing::TempDir;
 using namespace std::chrono_literals;
 namespace v1 = ::hearth::v1;
 
-const std::string kHearthd = std::string(HEARTH_BINARY_DIR) + "/server/hearthd";
-const std::string kHearthctl = std::string(HEARTH_BINARY_DIR) + "/client/hearthctl";
 constexpr uid_t kNobody = 65534;
 
 // hearthd over `roots` on a unix socket in `state`; `unprivileged`: as uid/gid 65534 (setpriv).
-class Hearthd {
+class Hearthd : public testing::HearthdProcess {
  public:
   Hearthd(const std::vector<std::string>& roots, const TempDir& state, bool unprivileged = false,
           std::vector<std::string> extra = {})
-      : socket_(state.Path("hearth.sock")), log_(state.Path("hearthd.log")) {
-    std::vector<std::string> argv;
-    if (unprivileged) {
-      argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
-    }
-    argv.insert(argv.end(),
-                {kHearthd, "serve", "--grpc-listen", "unix://" + socket_, "--metrics-listen", "",
-                 "--debounce", "2ms", "--shutdown-grace", "1s"});
-    for (const std::string& root : roots) argv.insert(argv.end(), {"--root", root});
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Subprocess>(argv, state.Path("hearthd.out"), log_);
-    stub_ = v1::ConfigService::NewStub(
-        grpc::CreateChannel("unix://" + socket_, grpc::InsecureChannelCredentials()));
-  }
+      : HearthdProcess(Options(roots, state, unprivileged, std::move(extra))),
+        stub_(testing::NewInsecureStub(server())) {}
 
-  Subprocess& process() { return *process_; }
-  std::string log() const { return testing::ReadFileOrEmpty(log_); }
   v1::ConfigService::Stub* stub() { return stub_.get(); }
-
-  bool Healthy() {
-    return RunCommand({kHearthctl, "--server", "unix://" + socket_, "health"}, 10s).exit_code == 0;
-  }
-  bool WaitHealth(bool healthy, absl::Duration timeout = absl::Seconds(30)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      if (!process_->running()) return false;
-      if (Healthy() == healthy) return true;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return false;
-  }
 
   // GetConfig; an error status comes back as a response with only `errors` set to its message.
   v1::GetConfigResponse Get(const std::string& name) {
@@ -115,50 +85,27 @@ class Hearthd {
 
   // SIGTERM; true if it exits cleanly in time.
   bool Stop() {
-    process_->Signal(SIGTERM);
-    return process_->Wait(15s) == 0;
+    Signal(SIGTERM);
+    return Wait(15s) == 0;
   }
 
  private:
-  std::string socket_;
-  std::string log_;
-  std::unique_ptr<Subprocess> process_;
+  static testing::HearthdOptions Options(const std::vector<std::string>& roots,
+                                         const TempDir& state, bool unprivileged,
+                                         std::vector<std::string> extra) {
+    extra.insert(extra.begin(), {"--debounce", "2ms", "--shutdown-grace", "1s"});
+    testing::HearthdOptions o = testing::UnixSocketOptions(state, roots, std::move(extra));
+    if (unprivileged) o.prefix = testing::UnprivilegedPrefix();
+    return o;
+  }
+
   std::unique_ptr<v1::ConfigService::Stub> stub_;
 };
 
-// Collects the event types a WatchConfigs stream delivers, per config name.
-class EventLog {
+// Collects the events a WatchConfigs stream (every config) delivers.
+class EventLog : public testing::WatchStream {
  public:
-  explicit EventLog(v1::ConfigService::Stub* stub) {
-    context_.set_deadline(std::chrono::system_clock::now() + 120s);
-    reader_ = stub->WatchConfigs(&context_, v1::WatchConfigsRequest());
-    thread_ = std::thread([this] {
-      v1::WatchConfigsResponse r;
-      while (reader_->Read(&r)) {
-        absl::MutexLock lock(&mu_);
-        types_.emplace_back(r.name(), r.type());
-      }
-      reader_->Finish();
-    });
-  }
-  ~EventLog() {
-    context_.TryCancel();
-    thread_.join();
-  }
-  bool Saw(const std::string& name, v1::WatchEventType type) {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [n, t] : types_) {
-      if (n == name && t == type) return true;
-    }
-    return false;
-  }
-
- private:
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReader<v1::WatchConfigsResponse>> reader_;
-  std::thread thread_;
-  absl::Mutex mu_;
-  std::vector<std::pair<std::string, v1::WatchEventType>> types_ ABSL_GUARDED_BY(mu_);
+  explicit EventLog(v1::ConfigService::Stub* stub) : WatchStream(stub, v1::WatchConfigsRequest()) {}
 };
 
 void Symlink(const std::string& target, const std::string& link) {
@@ -179,7 +126,7 @@ TEST(FileAccessTest, FifosNeverWedgeTheDaemon) {
   root.Write("b/x.json", R"({"b":1})");
   root.Write("c/x.json", R"({"c":1})");
   Hearthd daemon({root.path()}, state);
-  ASSERT_TRUE(daemon.WaitHealth(true)) << daemon.log();
+  ASSERT_TRUE(daemon.WaitHealth(true)) << daemon.err();
 
   // A FIFO as _schema.json: an error on that config, and the pipeline goes on.
   ASSERT_EQ(mkfifo(root.Path("a/_schema.json").c_str(), 0644), 0);
@@ -202,7 +149,7 @@ TEST(FileAccessTest, FifosNeverWedgeTheDaemon) {
   root.WriteAtomic("c/x.json", R"({"c":3})");
   EXPECT_TRUE(daemon.WaitJson("c", R"({"c":3})"));
   EXPECT_TRUE(daemon.Healthy());
-  EXPECT_TRUE(daemon.Stop()) << daemon.log();
+  EXPECT_TRUE(daemon.Stop()) << daemon.err();
 }
 
 TEST(FileAccessTest, SymlinksOutOfTheRootAreRefusedAndLeakNothing) {
@@ -212,7 +159,7 @@ TEST(FileAccessTest, SymlinksOutOfTheRootAreRefusedAndLeakNothing) {
   root.Write("b/x.json", R"({"b":1})");
   root.Write("c/x.json", R"({"c":1})");
   Hearthd daemon({root.path()}, state);
-  ASSERT_TRUE(daemon.WaitHealth(true)) << daemon.log();
+  ASSERT_TRUE(daemon.WaitHealth(true)) << daemon.err();
   EventLog events(daemon.stub());
 
   Symlink(outside.Path("secret.json"), root.Path("a/y.json"));
@@ -242,9 +189,9 @@ TEST(FileAccessTest, SymlinksOutOfTheRootAreRefusedAndLeakNothing) {
     }
   }
   EXPECT_THAT(daemon.Errors("outdir"), HasSubstr("status 5"));  // NOT_FOUND: not a config
-  EXPECT_THAT(daemon.log(), Not(HasSubstr("TOPSECRET")));
+  EXPECT_THAT(daemon.err(), Not(HasSubstr("TOPSECRET")));
   EXPECT_FALSE(events.Saw("outdir", v1::WATCH_EVENT_TYPE_UPDATED));
-  EXPECT_TRUE(daemon.Stop()) << daemon.log();
+  EXPECT_TRUE(daemon.Stop()) << daemon.err();
 }
 
 TEST(FileAccessTest, InsideSymlinksAndTheConfigMapLayoutWork) {
@@ -256,13 +203,13 @@ TEST(FileAccessTest, InsideSymlinksAndTheConfigMapLayoutWork) {
   root.MakeDirs("svc");
   Symlink(root.Path("shared/base.json"), root.Path("svc/00-base.json"));  // absolute, inside
   Hearthd daemon({root.path()}, state);
-  ASSERT_TRUE(daemon.WaitHealth(true)) << daemon.log();
+  ASSERT_TRUE(daemon.WaitHealth(true)) << daemon.err();
   EXPECT_EQ(daemon.Get("app").json(), R"({"v":1})");
   EXPECT_EQ(daemon.Get("svc").json(), R"({"base":true})");
   root.Write("app/..2024_01_01.2/app.json", R"({"v":2})");
   Repoint("..2024_01_01.2", root.Path("app/..data"));
   EXPECT_TRUE(daemon.WaitJson("app", R"({"v":2})")) << daemon.Errors("app");
-  EXPECT_TRUE(daemon.Stop()) << daemon.log();
+  EXPECT_TRUE(daemon.Stop()) << daemon.err();
 }
 
 TEST(FileAccessTest, UnreadableDirectoryKeepsTheLastKnownGood) {
@@ -275,7 +222,7 @@ TEST(FileAccessTest, UnreadableDirectoryKeepsTheLastKnownGood) {
   ASSERT_EQ(chmod(root.path().c_str(), 0755), 0);
   ASSERT_EQ(chmod(state.path().c_str(), 0777), 0);
   Hearthd daemon({root.path()}, state, /*unprivileged=*/true);
-  ASSERT_TRUE(daemon.WaitHealth(true)) << daemon.log();
+  ASSERT_TRUE(daemon.WaitHealth(true)) << daemon.err();
   ASSERT_EQ(daemon.Get("a").json(), R"({"a":1})");
   EventLog events(daemon.stub());
 
@@ -294,19 +241,19 @@ TEST(FileAccessTest, UnreadableDirectoryKeepsTheLastKnownGood) {
 
   // An unreadable root: not ready, still serving the last-known-good.
   ASSERT_EQ(chmod(root.path().c_str(), 0), 0);
-  EXPECT_TRUE(daemon.WaitHealth(false)) << daemon.log();
+  EXPECT_TRUE(daemon.WaitHealth(false)) << daemon.err();
   EXPECT_EQ(daemon.Get("ok").json(), R"({"ok":2})");
   ASSERT_EQ(chmod(root.path().c_str(), 0755), 0);
   ASSERT_EQ(chmod(root.Path("a").c_str(), 0755), 0);
   ASSERT_EQ(chmod(root.Path("team").c_str(), 0755), 0);
-  EXPECT_TRUE(daemon.WaitHealth(true)) << daemon.log();
+  EXPECT_TRUE(daemon.WaitHealth(true)) << daemon.err();
   EXPECT_TRUE(daemon.WaitFor("a", [](const v1::GetConfigResponse& r) {
     return r.errors_size() == 0 && r.json() == R"({"a":1})";
   })) << daemon.Errors("a");
   EXPECT_FALSE(events.Saw("a", v1::WATCH_EVENT_TYPE_DELETED));
   EXPECT_FALSE(events.Saw("team/b", v1::WATCH_EVENT_TYPE_DELETED));
-  EXPECT_THAT(daemon.log(), HasSubstr("not ready: root"));
-  EXPECT_TRUE(daemon.Stop()) << daemon.log();
+  EXPECT_THAT(daemon.err(), HasSubstr("not ready: root"));
+  EXPECT_TRUE(daemon.Stop()) << daemon.err();
 }
 
 TEST(FileAccessTest, SymlinkedRootAndDirectoryAreFollowedWithoutSighup) {
@@ -317,7 +264,7 @@ TEST(FileAccessTest, SymlinkedRootAndDirectoryAreFollowedWithoutSighup) {
   base.Write("v2/.releases/r2/x.json", R"({"r":2})");
   Symlink("v1", base.Path("current"));
   Hearthd daemon({base.Path("current")}, state);
-  ASSERT_TRUE(daemon.WaitHealth(true)) << daemon.log();
+  ASSERT_TRUE(daemon.WaitHealth(true)) << daemon.err();
   EXPECT_EQ(daemon.Get("app").json(), R"({"v":1})");
 
   Repoint("v2", base.Path("current"));
@@ -331,8 +278,8 @@ TEST(FileAccessTest, SymlinkedRootAndDirectoryAreFollowedWithoutSighup) {
   EXPECT_TRUE(daemon.WaitJson("rel", R"({"r":2})")) << daemon.Errors("rel");
   base.WriteAtomic("v2/.releases/r2/x.json", R"({"r":22})");  // the link's target is watched
   EXPECT_TRUE(daemon.WaitJson("rel", R"({"r":22})")) << daemon.Errors("rel");
-  EXPECT_THAT(daemon.log(), Not(HasSubstr("outside the root")));
-  EXPECT_TRUE(daemon.Stop()) << daemon.log();
+  EXPECT_THAT(daemon.err(), Not(HasSubstr("outside the root")));
+  EXPECT_TRUE(daemon.Stop()) << daemon.err();
 }
 
 }  // namespace

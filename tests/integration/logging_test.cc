@@ -10,8 +10,10 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/hearthd_process.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
+#include "tests/fakes/test_certificates.h"
 
 namespace hearth {
 namespace {
@@ -22,31 +24,25 @@ using ::testing::Not;
 using testing::ReadFileOrEmpty;
 using testing::RunCommand;
 using ::testing::StartsWith;
-using testing::Subprocess;
 using testing::TempDir;
 using namespace std::chrono_literals;
 
-const std::string kHearthd = std::string(HEARTH_BINARY_DIR) + "/server/hearthd";
-const std::string kHearthctl = std::string(HEARTH_BINARY_DIR) + "/client/hearthctl";
+const std::string kHearthctl = testing::HearthctlBinary();
 
 // Runs `hearthd serve ARGS` until its log says it is ready, stops it (SIGTERM) and returns the
 // whole log; "" if it never got ready.
 std::string ServeUntilReady(const TempDir& state, std::vector<std::string> args,
                             const std::function<void()>& while_running = nullptr) {
-  args.insert(args.begin(), {kHearthd, "serve"});
-  const std::string log = state.Path("hearthd.log");
-  Subprocess daemon(args, state.Path("hearthd.out"), log);
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  bool ready = false;
-  while (!ready && daemon.running() && std::chrono::steady_clock::now() < deadline) {
-    const std::string text = ReadFileOrEmpty(log);
-    ready = text.find("ready (last file event") != std::string::npos;
-    if (!ready) std::this_thread::sleep_for(10ms);
-  }
+  testing::HearthdOptions o;
+  o.flags = std::move(args);
+  o.out_path = state.Path("hearthd.out");
+  o.err_path = state.Path("hearthd.log");
+  testing::HearthdProcess daemon(std::move(o));
+  const bool ready = daemon.WaitForLog("ready (last file event", 30s);
   if (ready && while_running) while_running();
   daemon.Signal(SIGTERM);
   daemon.Wait(10s);
-  return ready ? ReadFileOrEmpty(log) : "";
+  return ready ? daemon.err() : "";
 }
 
 class LoggingTest : public ::testing::Test {
@@ -81,16 +77,13 @@ TEST_F(LoggingTest, CommandLineOverridesTheConfigFile) {
 }
 
 TEST_F(LoggingTest, JsonLogsAreOneObjectPerLineIncludingGrpcCore) {
-  const std::string script = absl::StrCat(
-      "(cd ", state_.path(), " && ",
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout tls.key "
-      "-out tls.pem -days 2 -subj /CN=localhost) >/dev/null 2>&1");
-  ASSERT_EQ(std::system(script.c_str()), 0) << "openssl could not create a test certificate";
+  ASSERT_TRUE(testing::MakeTestCertificates(state_.path()))
+      << "openssl could not create a test certificate";
   std::string log = ServeUntilReady(
       state_,
       {"--root", root_.path(), "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "",
-       "--log-format", "json", "--tls-cert", state_.Path("tls.pem"), "--tls-key",
-       state_.Path("tls.key")},
+       "--log-format", "json", "--tls-cert", state_.Path("server.pem"), "--tls-key",
+       state_.Path("server.key")},
       [&] {
         // A plaintext client against the TLS listener makes gRPC core log a handshake error.
         const std::string text = ReadFileOrEmpty(state_.Path("hearthd.log"));

@@ -1,19 +1,16 @@
 // /metrics answers while other connections idle, and HEAD /metrics works (issue 7 item 8).
 // Against the real hearthd.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/hearthd_process.h"
+#include "tests/fakes/http_get.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -23,72 +20,40 @@ namespace {
 using ::testing::HasSubstr;
 using testing::ReadFileOrEmpty;
 using ::testing::StartsWith;
-using testing::Subprocess;
 using testing::TempDir;
 using namespace std::chrono_literals;
 
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // The whole response to `method path` (read until the server closes, 10 s at most).
 std::string Request(int port, const std::string& method, const std::string& path) {
-  const int fd = Connect(port);
-  if (fd < 0) return "";
-  const std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  std::string response;
-  if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0) response.append(buf, n);
-  }
-  close(fd);
-  return response;
+  return testing::HttpExchange(port, method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                               10);
 }
 
 class MetricsHttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
     root_.Write("app/config.toml", "port = 8080\n");
-    process_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{HEARTH_BINARY_DIR "/server/hearthd", "serve", "--root",
-                                 root_.path(), "--grpc-listen", "127.0.0.1:0", "--metrics-listen",
-                                 "127.0.0.1:0"},
-        logs_.Path("out"), logs_.Path("err"));
-    static const std::regex kMetrics("serving metrics on 127\\.0\\.0\\.1:([0-9]+)");
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline && process_->running()) {
-      const std::string err = ReadFileOrEmpty(logs_.Path("err"));
-      std::smatch m;
-      if (std::regex_search(err, m, kMetrics) && err.find("ready") != std::string::npos) {
-        port_ = std::stoi(m[1]);
-        return;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
+    testing::HearthdOptions o;
+    o.roots = {root_.path()};
+    o.grpc_listen = "127.0.0.1:0";
+    o.metrics_listen = "127.0.0.1:0";
+    o.out_path = logs_.Path("out");
+    o.err_path = logs_.Path("err");
+    process_ = std::make_unique<testing::HearthdProcess>(std::move(o));
+    if (process_->WaitForLog("ready", 20s)) port_ = process_->LoggedMetricsPort(20s);
+    if (port_ > 0) return;
     FAIL() << "hearthd did not start: " << ReadFileOrEmpty(logs_.Path("err"));
   }
 
   TempDir root_, logs_;
-  std::unique_ptr<Subprocess> process_;
+  std::unique_ptr<testing::HearthdProcess> process_;
   int port_ = 0;
 };
 
 TEST_F(MetricsHttpTest, ScrapeAnswersWhileConnectionsIdle) {
   std::vector<int> idle;
   for (int i = 0; i < 4; ++i) {
-    const int fd = Connect(port_);
+    const int fd = testing::ConnectLoopback(port_, 10);
     ASSERT_GE(fd, 0);
     idle.push_back(fd);
   }
@@ -103,7 +68,7 @@ TEST_F(MetricsHttpTest, ScrapeAnswersWhileConnectionsIdle) {
 }
 
 TEST_F(MetricsHttpTest, IdleConnectionsAreClosedAfterTheRequestTimeout) {
-  const int fd = Connect(port_);
+  const int fd = testing::ConnectLoopback(port_, 10);
   ASSERT_GE(fd, 0);
   const auto start = std::chrono::steady_clock::now();
   char c;

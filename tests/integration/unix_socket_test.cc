@@ -15,6 +15,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/hearthd_process.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -22,34 +23,21 @@ namespace hearth {
 namespace {
 
 using ::testing::HasSubstr;
-using testing::RunCommand;
-using testing::Subprocess;
 using testing::TempDir;
 using namespace std::chrono_literals;
 
-const std::string kHearthd = std::string(HEARTH_BINARY_DIR) + "/server/hearthd";
-const std::string kHearthctl = std::string(HEARTH_BINARY_DIR) + "/client/hearthctl";
-
-std::unique_ptr<Subprocess> StartDaemon(const TempDir& root, const TempDir& state,
-                                        const std::string& socket, const std::string& tag) {
-  return std::make_unique<Subprocess>(
-      std::vector<std::string>{kHearthd, "serve", "--root", root.path(), "--grpc-listen",
-                               "unix://" + socket, "--metrics-listen", "", "--debounce", "2ms"},
-      state.Path(tag + ".out"), state.Path(tag + ".log"));
-}
-
-bool Healthy(const std::string& socket) {
-  return RunCommand({kHearthctl, "--server", "unix://" + socket, "health"}, 10s).exit_code == 0;
-}
-
-bool WaitHealthy(Subprocess& p, const std::string& socket) {
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!p.running()) return false;
-    if (Healthy(socket)) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+// hearthd on unix://`socket`, logging to state/`tag`.log.
+std::unique_ptr<testing::HearthdProcess> StartDaemon(const TempDir& root, const TempDir& state,
+                                                     const std::string& socket,
+                                                     const std::string& tag) {
+  testing::HearthdOptions o;
+  o.roots = {root.path()};
+  o.grpc_listen = "unix://" + socket;
+  o.metrics_listen = "";
+  o.flags = {"--debounce", "2ms"};
+  o.out_path = state.Path(tag + ".out");
+  o.err_path = state.Path(tag + ".log");
+  return std::make_unique<testing::HearthdProcess>(std::move(o));
 }
 
 bool IsSocket(const std::string& path) {
@@ -78,7 +66,7 @@ TEST(UnixSocketTest, SecondDaemonOnALiveSocketRefusesAndLeavesItAlone) {
   root.Write("app/app.toml", "port = 80\n");
   const std::string socket = state.Path("hearth.sock");
   auto first = StartDaemon(root, state, socket, "first");
-  ASSERT_TRUE(WaitHealthy(*first, socket)) << testing::ReadFileOrEmpty(state.Path("first.log"));
+  ASSERT_TRUE(first->WaitServing()) << testing::ReadFileOrEmpty(state.Path("first.log"));
 
   auto second = StartDaemon(root, state, socket, "second");
   const int code = second->Wait(20s);
@@ -88,7 +76,7 @@ TEST(UnixSocketTest, SecondDaemonOnALiveSocketRefusesAndLeavesItAlone) {
               HasSubstr("unix socket " + socket + " is in use by another process"));
   // The first daemon still owns the socket and answers.
   EXPECT_TRUE(IsSocket(socket));
-  EXPECT_TRUE(Healthy(socket));
+  EXPECT_TRUE(first->Healthy());
 
   // On exit the first daemon removes its own socket.
   first->Signal(SIGTERM);
@@ -103,7 +91,7 @@ TEST(UnixSocketTest, StaleSocketIsReplaced) {
   BindSocket(socket, /*listen_on_it=*/false);  // a crashed daemon's leftover
   ASSERT_TRUE(IsSocket(socket));
   auto daemon = StartDaemon(root, state, socket, "d");
-  EXPECT_TRUE(WaitHealthy(*daemon, socket)) << testing::ReadFileOrEmpty(state.Path("d.log"));
+  EXPECT_TRUE(daemon->WaitServing()) << testing::ReadFileOrEmpty(state.Path("d.log"));
   daemon->Signal(SIGTERM);
   EXPECT_EQ(daemon->Wait(20s), 0);
   EXPECT_FALSE(IsSocket(socket));
@@ -127,7 +115,7 @@ TEST(UnixSocketTest, ExitKeepsASocketThatIsNoLongerOurs) {
   root.Write("app/app.toml", "port = 80\n");
   const std::string socket = state.Path("hearth.sock");
   auto daemon = StartDaemon(root, state, socket, "d");
-  ASSERT_TRUE(WaitHealthy(*daemon, socket)) << testing::ReadFileOrEmpty(state.Path("d.log"));
+  ASSERT_TRUE(daemon->WaitServing()) << testing::ReadFileOrEmpty(state.Path("d.log"));
   // Someone else's socket replaces ours at the path (e.g. an operator started another server).
   const std::string other = state.Path("other.sock");
   const int fd = BindSocket(other, /*listen_on_it=*/true);

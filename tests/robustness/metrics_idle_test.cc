@@ -1,10 +1,6 @@
 // The metrics endpoint under idle and half-open connections (issue 7, item 8).
 // Promise: /metrics answers while other connections idle (enough server threads, request
 // timeouts), and HEAD /metrics works.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <string>
@@ -18,37 +14,6 @@ namespace hearth::robustness {
 namespace {
 
 using testing::TempDir;
-
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Sends `request` and returns everything read until EOF or the 5 s timeout.
-std::string Exchange(int port, const std::string& request) {
-  int fd = Connect(port);
-  if (fd < 0) return "";
-  std::string response;
-  if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0) response.append(buf, n);
-  }
-  close(fd);
-  return response;
-}
 
 class MetricsIdleTest : public ::testing::Test {
  protected:
@@ -81,7 +46,7 @@ class MetricsIdleTest : public ::testing::Test {
 
 TEST_F(MetricsIdleTest, IdleConnectionsDoNotBlockScrapes) {
   for (int i = 0; i < 8; ++i) {
-    int fd = Connect(port_);
+    int fd = testing::ConnectLoopback(port_);
     ASSERT_GE(fd, 0);
     idle_.push_back(fd);
   }
@@ -94,7 +59,7 @@ TEST_F(MetricsIdleTest, IdleConnectionsDoNotBlockScrapes) {
 
 TEST_F(MetricsIdleTest, HalfSentRequestsDoNotBlockScrapes) {
   for (int i = 0; i < 8; ++i) {
-    int fd = Connect(port_);
+    int fd = testing::ConnectLoopback(port_);
     ASSERT_GE(fd, 0);
     const std::string partial = "GET /metr";
     ASSERT_EQ(write(fd, partial.data(), partial.size()), static_cast<ssize_t>(partial.size()));
@@ -108,7 +73,8 @@ TEST_F(MetricsIdleTest, HalfSentRequestsDoNotBlockScrapes) {
 }
 
 TEST_F(MetricsIdleTest, HeadMetricsAnswers) {
-  const std::string response = Exchange(port_, "HEAD /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  const std::string response =
+      testing::HttpExchange(port_, "HEAD /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
   EXPECT_TRUE(response.rfind("HTTP/1.", 0) == 0 &&
               response.substr(0, response.find("\r\n")).find(" 200") != std::string::npos)
       << "promise broken: HEAD /metrics works; got: " << response.substr(0, 200);

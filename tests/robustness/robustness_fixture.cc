@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -82,29 +81,27 @@ HostileDaemon::HostileDaemon(const std::vector<std::string>& roots, DaemonOption
 void HostileDaemon::Start(const std::vector<std::string>& roots) {
   state_ = std::make_unique<testing::TempDir>();
   socket_ = options_.socket_path.empty() ? state_->Path("hearth.sock") : options_.socket_path;
-  out_ = state_->Path("hearthd.out");
-  err_ = state_->Path("hearthd.err");
-  std::vector<std::string> argv;
-  if (options_.address_space_bytes > 0) {
-    argv = {"/usr/bin/prlimit", absl::StrCat("--as=", options_.address_space_bytes), "--"};
-  }
+  testing::HearthdOptions o;
+  if (options_.address_space_bytes > 0)
+    o.prefix = testing::PrlimitPrefix(options_.address_space_bytes);
   if (options_.unprivileged) {
     // The unprivileged daemon creates its socket in the state dir.
     chmod(state_->path().c_str(), 0777);
     OpenUpForOthers(state_->path());
-    argv.insert(argv.end(),
-                {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"});
+    const std::vector<std::string> setpriv = testing::UnprivilegedPrefix();
+    o.prefix.insert(o.prefix.end(), setpriv.begin(), setpriv.end());
   }
-  argv.insert(argv.end(), {BuildBinary("server/hearthd"), "serve"});
-  for (const std::string& r : roots) argv.insert(argv.end(), {"--root", r});
-  argv.insert(argv.end(),
-              {"--grpc-listen", "unix://" + socket_, "--metrics-listen",
-               options_.metrics ? "127.0.0.1:0" : "", "--debounce", "2ms", "--progress-interval",
-               "200ms", "--shutdown-grace", options_.shutdown_grace});
-  argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
-  process_ = std::make_unique<testing::Subprocess>(argv, out_, err_);
+  o.roots = roots;
+  o.grpc_listen = "unix://" + socket_;
+  o.metrics_listen = options_.metrics ? "127.0.0.1:0" : "";
+  o.flags = {"--debounce",           "2ms", "--progress-interval", "200ms", "--shutdown-grace",
+             options_.shutdown_grace};
+  o.flags.insert(o.flags.end(), options_.extra_flags.begin(), options_.extra_flags.end());
+  o.out_path = state_->Path("hearthd.out");
+  o.err_path = state_->Path("hearthd.err");
+  hearthd_ = std::make_unique<testing::HearthdProcess>(std::move(o));
   // VmHWM vanishes with the process: sample it while it lives.
-  sampler_ = std::thread([this, pid = process_->pid()] {
+  sampler_ = std::thread([this, pid = hearthd_->process().pid()] {
     const std::string status = "/proc/" + std::to_string(pid) + "/status";
     while (!stop_sampling_.load()) {
       std::ifstream in(status);
@@ -138,15 +135,13 @@ std::shared_ptr<grpc::Channel> HostileDaemon::NewChannel() const {
 HostileDaemon::~HostileDaemon() {
   stop_sampling_ = true;
   if (sampler_.joinable()) sampler_.join();
-  if (process_ && process_->running()) {
-    process_->Signal(SIGKILL);
-    process_->Wait(std::chrono::seconds(10));
+  if (hearthd_ && hearthd_->running()) {
+    hearthd_->Signal(SIGKILL);
+    hearthd_->Wait(std::chrono::seconds(10));
   }
 }
 
-std::string HostileDaemon::log() const {
-  return testing::ReadFileOrEmpty(err_) + testing::ReadFileOrEmpty(out_);
-}
+std::string HostileDaemon::log() const { return hearthd_->log(); }
 
 std::string HostileDaemon::log_tail(size_t bytes) const {
   std::string all = log();
@@ -155,8 +150,8 @@ std::string HostileDaemon::log_tail(size_t bytes) const {
 
 std::string HostileDaemon::ExitDescription() {
   // A daemon that is dying (abort, core dump) may still be a running process for a moment.
-  if (process_->Wait(std::chrono::milliseconds(500)) == -1) return "hearthd is running";
-  int code = process_->Wait(std::chrono::milliseconds(0));
+  if (hearthd_->Wait(std::chrono::milliseconds(500)) == -1) return "hearthd is running";
+  int code = hearthd_->Wait(std::chrono::milliseconds(0));
   if (code > 128) return absl::StrCat("hearthd was killed by signal ", code - 128);
   return absl::StrCat("hearthd exited with code ", code);
 }
@@ -183,7 +178,7 @@ bool HostileDaemon::WaitHealth(Health want, absl::Duration timeout) {
 bool HostileDaemon::WaitServing(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    if (!process_->running()) return false;
+    if (!hearthd_->running()) return false;
     if (!connected_) {
       // A channel that tried before the socket existed backs off for seconds: until the daemon
       // first answers, every attempt uses a fresh channel.
@@ -205,20 +200,7 @@ bool HostileDaemon::WaitServing(absl::Duration timeout) {
   return false;
 }
 
-int HostileDaemon::MetricsPort() {
-  static const std::regex kMetrics("serving metrics on 127\\.0\\.0\\.1:([0-9]+)");
-  int port = 0;
-  Eventually(
-      [&] {
-        std::smatch m;
-        std::string err = testing::ReadFileOrEmpty(err_);
-        if (!std::regex_search(err, m, kMetrics)) return false;
-        port = std::stoi(m[1]);
-        return true;
-      },
-      absl::Seconds(10));
-  return port;
-}
+int HostileDaemon::MetricsPort() { return hearthd_->LoggedMetricsPort(std::chrono::seconds(10)); }
 
 uint64_t HostileDaemon::PeakRssBytes() const { return peak_rss_.load(); }
 
@@ -242,15 +224,17 @@ std::optional<std::vector<v1::ConfigInfo>> HostileDaemon::List(absl::Duration ti
   return std::vector<v1::ConfigInfo>(resp.configs().begin(), resp.configs().end());
 }
 
+::testing::AssertionResult HostileDaemon::CrashedFailure() {
+  return ::testing::AssertionFailure()
+         << "promise broken: hearthd must never crash on hostile input, but " << ExitDescription()
+         << "\n--- log tail ---\n"
+         << log_tail();
+}
+
 ::testing::AssertionResult HostileDaemon::ServesCorrectly(const std::string& name,
                                                           const std::string& json,
                                                           const std::string& etag) {
-  if (!Alive()) {
-    return ::testing::AssertionFailure()
-           << "promise broken: hearthd must never crash on hostile input, but " << ExitDescription()
-           << "\n--- log tail ---\n"
-           << log_tail();
-  }
+  if (!Alive()) return CrashedFailure();
   Health h = CheckHealth();
   if (h != Health::kServing) {
     return ::testing::AssertionFailure()
@@ -277,12 +261,7 @@ std::optional<std::vector<v1::ConfigInfo>> HostileDaemon::List(absl::Duration ti
 ::testing::AssertionResult HostileDaemon::ServesLastKnownGood(const std::string& name,
                                                               const std::string& json,
                                                               const std::string& etag) {
-  if (!Alive()) {
-    return ::testing::AssertionFailure()
-           << "promise broken: hearthd must never crash on hostile input, but " << ExitDescription()
-           << "\n--- log tail ---\n"
-           << log_tail();
-  }
+  if (!Alive()) return CrashedFailure();
   v1::GetConfigResponse r;
   grpc::Status s = Get(name, &r);
   if (!s.ok()) {
@@ -312,69 +291,6 @@ Served Capture(const HostileDaemon& daemon, const std::string& name) {
     return {name, "", ""};
   }
   return {name, r.json(), r.etag()};
-}
-
-WatchCollector::WatchCollector(v1::ConfigService::Stub* stub,
-                               const v1::WatchConfigsRequest& request, absl::Duration lifetime) {
-  context_.set_deadline(DeadlineIn(lifetime));
-  reader_ = stub->WatchConfigs(&context_, request);
-  thread_ = std::thread([this] {
-    v1::WatchConfigsResponse r;
-    while (reader_->Read(&r)) {
-      absl::MutexLock lock(&mu_);
-      queue_.push_back(r);
-      all_.push_back(r);
-    }
-    grpc::Status s = reader_->Finish();
-    absl::MutexLock lock(&mu_);
-    final_ = s;
-    done_ = true;
-  });
-}
-
-WatchCollector::~WatchCollector() {
-  context_.TryCancel();
-  thread_.join();
-}
-
-std::optional<v1::WatchConfigsResponse> WatchCollector::Next(
-    const std::function<bool(const v1::WatchConfigsResponse&)>& pred, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      while (!queue_.empty()) {
-        v1::WatchConfigsResponse e = std::move(queue_.front());
-        queue_.pop_front();
-        if (pred(e)) return e;
-      }
-      if (done_) return std::nullopt;
-    }
-    if (absl::Now() > deadline) return std::nullopt;
-    absl::SleepFor(absl::Milliseconds(2));
-  }
-}
-
-std::vector<v1::WatchConfigsResponse> WatchCollector::All() const {
-  absl::MutexLock lock(&mu_);
-  return all_;
-}
-
-std::optional<grpc::Status> WatchCollector::Final() const {
-  absl::MutexLock lock(&mu_);
-  if (!done_) return std::nullopt;
-  return final_;
-}
-
-std::function<bool(const v1::WatchConfigsResponse&)> IsEvent(v1::WatchEventType type,
-                                                             const std::string& name) {
-  return [type, name](const v1::WatchConfigsResponse& e) {
-    return e.type() == type && e.name() == name;
-  };
-}
-
-std::function<bool(const v1::WatchConfigsResponse&)> IsSnapshotEnd() {
-  return [](const v1::WatchConfigsResponse& e) { return e.snapshot_end(); };
 }
 
 grpc::Status RawUnaryCall(grpc::Channel* channel, const std::string& method,

@@ -11,7 +11,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -25,6 +24,8 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "hearth/v1/config_service.grpc.pb.h"
+#include "tests/fakes/hearthd_process.h"
+#include "tests/fakes/rpc/watch_stream.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -67,10 +68,10 @@ class HostileDaemon {
   // Waits until CheckHealth() == want; false on timeout.
   bool WaitHealth(Health want, absl::Duration timeout);
 
-  bool Alive() { return process_->running(); }
+  bool Alive() { return hearthd_->running(); }
   // "hearthd exited with code N" / "hearthd is running", for failure messages.
   std::string ExitDescription();
-  testing::Subprocess& process() { return *process_; }
+  testing::Subprocess& process() { return hearthd_->process(); }
   std::string log() const;                          // stderr + stdout of the daemon so far
   std::string log_tail(size_t bytes = 4000) const;  // the end of it, for failure messages
   const std::string& socket_path() const { return socket_; }
@@ -101,14 +102,14 @@ class HostileDaemon {
 
  private:
   void Start(const std::vector<std::string>& roots);
+  // The failure for a daemon that is no longer alive, with how it ended and its log tail.
+  ::testing::AssertionResult CrashedFailure();
   std::shared_ptr<grpc::Channel> NewChannel() const;
 
   DaemonOptions options_;
   std::unique_ptr<testing::TempDir> state_;  // socket (default) and logs
   std::string socket_;
-  std::string out_;
-  std::string err_;
-  std::unique_ptr<testing::Subprocess> process_;
+  std::unique_ptr<testing::HearthdProcess> hearthd_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ConfigService::Stub> stub_;
   bool connected_ = false;  // channel_ has reached the daemon once
@@ -126,40 +127,10 @@ struct Served {
 // Reads `name` from the daemon; fails the test (ADD_FAILURE) and returns empty fields if it fails.
 Served Capture(const HostileDaemon& daemon, const std::string& name);
 
-// Reads a WatchConfigs stream on its own thread and keeps every event (for after-the-fact checks)
-// plus a queue the test can await.
-class WatchCollector {
- public:
-  WatchCollector(v1::ConfigService::Stub* stub, const v1::WatchConfigsRequest& request,
-                 absl::Duration lifetime = absl::Seconds(120));
-  ~WatchCollector();
-
-  // The first unconsumed event matching `pred`, waiting up to `timeout` (events before it are
-  // consumed too); nullopt on timeout or when the stream ended.
-  std::optional<v1::WatchConfigsResponse> Next(
-      const std::function<bool(const v1::WatchConfigsResponse&)>& pred,
-      absl::Duration timeout = absl::Seconds(10));
-  // Every event received so far.
-  std::vector<v1::WatchConfigsResponse> All() const;
-  // The stream's final status once it ended (nullopt while it is still open).
-  std::optional<grpc::Status> Final() const;
-  void Cancel() { context_.TryCancel(); }
-
- private:
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReader<v1::WatchConfigsResponse>> reader_;
-  std::thread thread_;
-  mutable absl::Mutex mu_;
-  std::deque<v1::WatchConfigsResponse> queue_ ABSL_GUARDED_BY(mu_);
-  std::vector<v1::WatchConfigsResponse> all_ ABSL_GUARDED_BY(mu_);
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::Status final_ ABSL_GUARDED_BY(mu_);
-};
-
-// Predicates for WatchCollector::Next.
-std::function<bool(const v1::WatchConfigsResponse&)> IsEvent(v1::WatchEventType type,
-                                                             const std::string& name);
-std::function<bool(const v1::WatchConfigsResponse&)> IsSnapshotEnd();
+// The suite's watch reader and its predicates are the shared ones (tests/fakes/rpc).
+using WatchCollector = testing::WatchStream;
+using testing::IsEvent;
+using testing::IsSnapshotEnd;
 
 // One grpc.health.v1 Check (service "") on `channel`.
 Health HealthOn(grpc::Channel* channel, absl::Duration timeout);

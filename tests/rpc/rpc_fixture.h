@@ -8,8 +8,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -83,6 +85,30 @@ class RpcFixture : public ::testing::Test {
   // A client context with a bounded deadline: no test waits forever.
   static void Bound(grpc::ClientContext* context, int seconds = 10) {
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  }
+
+  // A WatchConfigs stream on stub_, bounded by a deadline.
+  struct Stream {
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReader<v1::WatchConfigsResponse>> reader;
+  };
+  std::unique_ptr<Stream> Open(const v1::WatchConfigsRequest& request, int seconds = 30) {
+    auto stream = std::make_unique<Stream>();
+    Bound(&stream->context, seconds);
+    stream->reader = stub_->WatchConfigs(&stream->context, request);
+    return stream;
+  }
+  // Reads until `done` holds for a message (returned last); fails the test if the stream ends.
+  std::vector<v1::WatchConfigsResponse> ReadUntil(
+      Stream* stream, const std::function<bool(const v1::WatchConfigsResponse&)>& done) {
+    std::vector<v1::WatchConfigsResponse> out;
+    v1::WatchConfigsResponse msg;
+    while (stream->reader->Read(&msg)) {
+      out.push_back(msg);
+      if (done(msg)) return out;
+    }
+    ADD_FAILURE() << "stream ended: " << stream->reader->Finish().error_message();
+    return out;
   }
 
   ConfigStore& store() { return engine_->store(); }

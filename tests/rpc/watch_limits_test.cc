@@ -16,29 +16,6 @@ using Msg = v1::WatchConfigsResponse;
 
 class WatchLimitsTest : public testing_util::RpcFixture {
  protected:
-  struct Stream {
-    grpc::ClientContext context;
-    std::unique_ptr<grpc::ClientReader<Msg>> reader;
-  };
-
-  std::unique_ptr<Stream> Open(const v1::WatchConfigsRequest& request) {
-    auto stream = std::make_unique<Stream>();
-    Bound(&stream->context, 30);
-    stream->reader = stub_->WatchConfigs(&stream->context, request);
-    return stream;
-  }
-
-  std::vector<Msg> ReadUntil(Stream* stream, const std::function<bool(const Msg&)>& done) {
-    std::vector<Msg> out;
-    Msg msg;
-    while (stream->reader->Read(&msg)) {
-      out.push_back(msg);
-      if (done(msg)) return out;
-    }
-    ADD_FAILURE() << "stream ended: " << stream->reader->Finish().error_message();
-    return out;
-  }
-
   grpc::Status Refused(const v1::WatchConfigsRequest& request) {
     auto stream = Open(request);
     Msg msg;

@@ -15,11 +15,6 @@ namespace {
 using ::testing::HasSubstr;
 using Msg = v1::WatchConfigsResponse;
 
-struct Stream {
-  grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<Msg>> reader;
-};
-
 class WatchTest : public testing_util::RpcFixture {
  protected:
   void SetUp() override {
@@ -29,24 +24,6 @@ class WatchTest : public testing_util::RpcFixture {
     Write("team/gamma/00.json", R"({"v": 3})");
   }
 
-  std::unique_ptr<Stream> Open(const v1::WatchConfigsRequest& request, int seconds = 30) {
-    auto stream = std::make_unique<Stream>();
-    Bound(&stream->context, seconds);
-    stream->reader = stub_->WatchConfigs(&stream->context, request);
-    return stream;
-  }
-
-  // Reads until `done` holds for a message (returned last); fails the test if the stream ends.
-  std::vector<Msg> ReadUntil(Stream* stream, const std::function<bool(const Msg&)>& done) {
-    std::vector<Msg> out;
-    Msg msg;
-    while (stream->reader->Read(&msg)) {
-      out.push_back(msg);
-      if (done(msg)) return out;
-    }
-    ADD_FAILURE() << "stream ended: " << stream->reader->Finish().error_message();
-    return out;
-  }
   std::vector<Msg> ReadSnapshot(Stream* stream) {
     return ReadUntil(stream, [](const Msg& m) { return m.snapshot_end(); });
   }
