@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/hearthd_process.h"
 #include "tests/fakes/subprocess.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -48,8 +49,8 @@ class HeldPort {
 };
 
 RunResult Serve(const TempDir& root, const std::string& grpc, const std::string& metrics) {
-  return RunCommand({HEARTH_BINARY_DIR "/server/hearthd", "serve", "--root", root.path(),
-                     "--grpc-listen", grpc, "--metrics-listen", metrics},
+  return RunCommand({testing::HearthdBinary(), "serve", "--root", root.path(), "--grpc-listen",
+                     grpc, "--metrics-listen", metrics},
                     20s);
 }
 
