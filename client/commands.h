@@ -80,6 +80,14 @@ struct BatchGetArgs {
 int RunBatchGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
                 const BatchGetArgs& args);
 
+// `version`: the client's version and the server's (GetServerInfo).
+struct VersionArgs {
+  std::string client_version;
+  std::string output = "text";  // text | json | yaml
+};
+int RunVersion(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+               const VersionArgs& args);
+
 struct HealthArgs {
   std::string service;          // "" = the server as a whole
   std::string output = "text";  // text | json | yaml

@@ -167,6 +167,12 @@ int main(int argc, char** argv) {
   batch_cmd->add_option("--profile,-p", batch.profile, "Profile variant");
   AddOutputOption(batch_cmd, &batch.output, {"table", "json", "yaml"});
 
+  VersionArgs version;
+  version.client_version = HEARTH_VERSION;
+  CLI::App* version_cmd =
+      app.add_subcommand("version", "Print the client's and the server's version");
+  AddOutputOption(version_cmd, &version.output, {"text", "json", "yaml"});
+
   HealthArgs health;
   CLI::App* health_cmd =
       app.add_subcommand("health", "Check grpc.health.v1 status; exit 0 when SERVING");
@@ -235,6 +241,7 @@ int main(int argc, char** argv) {
   if (*diff_cmd) return RunDiff(conn, *channel, diff);
   if (*check_cmd) return RunCheck(conn, *channel, check);
   if (*batch_cmd) return RunBatchGet(conn, *channel, batch);
+  if (*version_cmd) return RunVersion(conn, *channel, version);
   if (*health_cmd) return RunHealth(conn, *channel, health);
   return kExitUsage;
 }

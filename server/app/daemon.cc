@@ -187,6 +187,7 @@ int RunDaemon(DaemonOptions options) {
   // root on a hung NFS mount must not block gRPC threads).
   auto ready = std::make_shared<std::atomic<bool>>(false);
   options.grpc.healthy = [ready] { return ready->load(); };
+  options.grpc.version = HEARTH_VERSION;
   options.grpc.interceptors = [exporter] { return exporter->interceptor_factories(); };
   absl::StatusOr<std::unique_ptr<rpc::GrpcServer>> server =
       rpc::GrpcServer::Start(options.grpc, &engine);

@@ -44,8 +44,23 @@ grpc::Status TooLarge(const std::string& name, size_t size, size_t limit) {
 
 }  // namespace
 
-ConfigService::ConfigService(ConfigEngine* engine, WatchHub* hub, WorkerPool* workers)
-    : engine_(engine), hub_(hub), workers_(workers) {}
+ConfigService::ConfigService(ConfigEngine* engine, WatchHub* hub, WorkerPool* workers,
+                             ServerInfo info)
+    : engine_(engine), hub_(hub), workers_(workers), info_(std::move(info)) {}
+
+grpc::ServerUnaryReactor* ConfigService::GetServerInfo(grpc::CallbackServerContext* context,
+                                                       const v1::GetServerInfoRequest* /*request*/,
+                                                       v1::GetServerInfoResponse* response) {
+  response->set_version(info_.version);
+  response->set_instance_id(info_.instance_id);
+  response->set_revision(engine_->store().revision());
+  const ConfigStore::Counts counts = engine_->store().counts();
+  response->set_configs(counts.ok + counts.error + counts.no_version);
+  response->set_start_time_seconds(absl::ToUnixSeconds(info_.started));
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* ConfigService::GetConfig(grpc::CallbackServerContext* context,
                                                    const v1::GetConfigRequest* request,

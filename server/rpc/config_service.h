@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
+#include "absl/time/time.h"
 #include "hearth/v1/config_service.grpc.pb.h"
 #include "server/core/config_engine.h"
 #include "server/rpc/watch_hub.h"
@@ -21,7 +23,14 @@ class ConfigService final : public v1::ConfigService::CallbackService {
   static constexpr int kMaxPageSize = 1000;
   static constexpr int kMaxBatchNames = 1000;
 
-  ConfigService(ConfigEngine* engine, WatchHub* hub, WorkerPool* workers);
+  // What GetServerInfo reports about this process. Constant after construction.
+  struct ServerInfo {
+    std::string version;
+    std::string instance_id;
+    absl::Time started;
+  };
+
+  ConfigService(ConfigEngine* engine, WatchHub* hub, WorkerPool* workers, ServerInfo info);
 
   grpc::ServerUnaryReactor* GetConfig(grpc::CallbackServerContext* context,
                                       const v1::GetConfigRequest* request,
@@ -37,11 +46,15 @@ class ConfigService final : public v1::ConfigService::CallbackService {
                                            v1::ValidateConfigResponse* response) override;
   grpc::ServerWriteReactor<v1::WatchConfigsResponse>* WatchConfigs(
       grpc::CallbackServerContext* context, const v1::WatchConfigsRequest* request) override;
+  grpc::ServerUnaryReactor* GetServerInfo(grpc::CallbackServerContext* context,
+                                          const v1::GetServerInfoRequest* request,
+                                          v1::GetServerInfoResponse* response) override;
 
  private:
   ConfigEngine* const engine_;
   WatchHub* const hub_;
   WorkerPool* const workers_;
+  const ServerInfo info_;
 };
 
 }  // namespace hearth::rpc

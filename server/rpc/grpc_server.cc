@@ -98,8 +98,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
   hub_options.instance_id = opts.instance_id;
   hub_options.max_message_bytes = opts.max_message_bytes;
   server->hub_ = std::make_unique<WatchHub>(&engine->store(), std::move(hub_options));
-  server->config_service_ =
-      std::make_unique<ConfigService>(engine, server->hub_.get(), server->workers_.get());
+  server->config_service_ = std::make_unique<ConfigService>(
+      engine, server->hub_.get(), server->workers_.get(),
+      ConfigService::ServerInfo{opts.version, opts.instance_id, absl::Now()});
   GrpcServer* self = server.get();
   server->health_service_ =
       std::make_unique<HealthService>(std::vector<std::string>{"", "hearth.v1.ConfigService"},

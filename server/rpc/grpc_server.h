@@ -62,6 +62,7 @@ class GrpcServer {
     size_t max_queued_validations = 16;
     absl::Duration progress_interval = absl::Seconds(10);
     std::string instance_id;  // "" generates a random one
+    std::string version;      // reported by GetServerInfo
     // Extra readiness condition for health (e.g. "the file watcher is healthy"); may be empty.
     std::function<bool()> healthy;
     // Makes the server interceptors (e.g. metrics), called once by Start(); may be empty.

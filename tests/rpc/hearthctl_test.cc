@@ -511,5 +511,20 @@ TEST_F(HearthctlTest, BatchGetNamesEachStatus) {
   EXPECT_THAT(json.out, HasSubstr("\"host\": \"a\""));
 }
 
+TEST_F(HearthctlTest, VersionShowsClientAndServer) {
+  auto options = ServerOptions();
+  options.version = "9.8.7";
+  options.instance_id = "feedc0de";
+  Start(EngineOptions(), options);
+  Result text = Run({"version"});
+  EXPECT_EQ(text.code, 0) << text.err;
+  EXPECT_THAT(text.out, StartsWith("Client Version: "));
+  EXPECT_THAT(text.out, HasSubstr("\nServer Version: 9.8.7 (instance feedc0de, revision "));
+  EXPECT_THAT(text.out, HasSubstr(", 2 configs, up since "));
+  Result json = Run({"version", "-o", "json"});
+  EXPECT_THAT(json.out, HasSubstr("\"version\": \"9.8.7\""));
+  EXPECT_THAT(json.out, HasSubstr("\"configs\": 2"));
+}
+
 }  // namespace
 }  // namespace hearth::rpc
