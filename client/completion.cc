@@ -22,7 +22,7 @@ std::vector<std::string> Flags(const CLI::App& app) {
 std::vector<std::string> ValueFlags(const CLI::App& app) {
   std::vector<std::string> out;
   for (const CLI::Option* opt : app.get_options()) {
-    if (opt->get_type_size() == 0) continue;
+    if (opt->get_type_size() == 0 || opt->get_items_expected_max() == 0) continue;
     for (const std::string& l : opt->get_lnames()) out.push_back("--" + l);
     for (const std::string& s : opt->get_snames()) out.push_back("-" + s);
   }

@@ -38,8 +38,8 @@ TEST(HealthListenTest, PlaintextHealthBesideTls) {
   options.roots = {root.path()};
   options.grpc_listen = "127.0.0.1:0";
   options.metrics_listen = "";
-  options.flags = {"--health-listen", "127.0.0.1:0", "--tls-cert", state.Path("server.pem"),
-                   "--tls-key", state.Path("server.key")};
+  options.flags = {"--health-listen",        "127.0.0.1:0", "--tls-cert",
+                   state.Path("server.pem"), "--tls-key",   state.Path("server.key")};
   options.out_path = state.Path("out");
   options.err_path = state.Path("err");
   HearthdProcess daemon(std::move(options));

@@ -318,8 +318,9 @@ TEST_F(HearthctlTest, CompletionScriptsParseAndListTheCommands) {
     Child script({"completion", shell});
     ASSERT_EQ(script.Wait(), 0) << script.err();
     EXPECT_THAT(script.out(), HasSubstr("complete -o default -F _hearthctl hearthctl"));
-    EXPECT_THAT(script.out(),
-                HasSubstr("get list watch validate diff check batch-get version health help completion"));
+    EXPECT_THAT(
+        script.out(),
+        HasSubstr("get list watch validate diff check batch-get version health help completion"));
     EXPECT_THAT(script.out(), HasSubstr("--tls-ca"));
   }
   // bash itself accepts the script, and completing "hearthctl li" offers "list".
