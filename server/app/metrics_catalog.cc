@@ -8,6 +8,14 @@ namespace hearth {
 const std::vector<MetricSpec>& AllMetrics() {
   using T = prometheus::MetricType;
   static const auto* const kAll = new std::vector<MetricSpec>{
+      // go-grpc-prometheus names, not hearth_: stock gRPC dashboards and alerts query these.
+      {"grpc_server_handled_total", T::Counter,
+       "Finished gRPC calls by grpc_service, grpc_method, grpc_type and grpc_code."},
+      {"grpc_server_handling_seconds", T::Histogram,
+       "Duration of unary gRPC calls until the status is sent (streams are left out)."},
+      {"grpc_server_msg_received_total", T::Counter, "gRPC messages received, by method."},
+      {"grpc_server_msg_sent_total", T::Counter, "gRPC messages sent, by method."},
+      {"grpc_server_started_total", T::Counter, "gRPC calls started, by method and grpc_type."},
       {"hearth_build_info", T::Gauge, "Always 1; the version label says which hearthd runs."},
       {"hearth_config_last_success_timestamp_seconds", T::Gauge,
        "Unix time of the last successful build of each config."},
@@ -19,9 +27,6 @@ const std::vector<MetricSpec>& AllMetrics() {
        "no_version (never built)."},
       {"hearth_event_to_publish_seconds", T::Histogram,
        "From the first file event of a burst to the new version being published."},
-      {"hearth_grpc_request_duration_seconds", T::Histogram,
-       "gRPC call duration by method (streams: their whole life)."},
-      {"hearth_grpc_requests_total", T::Counter, "Finished gRPC calls by method and status code."},
       {"hearth_inotify_overflows_total", T::Counter, "inotify queue overflows (events lost)."},
       {"hearth_inotify_watches", T::Gauge, "Directories watched with inotify."},
       {"hearth_last_event_timestamp_seconds", T::Gauge,

@@ -9,7 +9,8 @@ namespace hearth {
 
 // Every metric hearthd exports, in ONE sorted list (STYLE.md #12; tests/deploy/known_metrics.txt
 // mirrors it for the alerts and the dashboard). Names follow Prometheus practice: hearth_ prefix,
-// base units (seconds, bytes), _total on counters. Labels never carry config values.
+// base units (seconds, bytes), _total on counters; the gRPC series keep the standard
+// grpc_server_* names of go-grpc-prometheus instead. Labels never carry config values.
 struct MetricSpec {
   std::string_view name;
   prometheus::MetricType type;

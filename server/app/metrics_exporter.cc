@@ -59,8 +59,11 @@ MetricsExporter::MetricsExporter()
     : registry_(std::make_shared<prometheus::Registry>()),
       sampler_(std::make_shared<MetricsSampler>()) {
   prometheus::Registry* r = registry_.get();
-  grpc_requests_ = &Build(prometheus::BuildCounter(), "hearth_grpc_requests_total", r);
-  grpc_durations_ = &Build(prometheus::BuildHistogram(), "hearth_grpc_request_duration_seconds", r);
+  grpc_ = {&Build(prometheus::BuildCounter(), "grpc_server_started_total", r),
+           &Build(prometheus::BuildCounter(), "grpc_server_handled_total", r),
+           &Build(prometheus::BuildHistogram(), "grpc_server_handling_seconds", r),
+           &Build(prometheus::BuildCounter(), "grpc_server_msg_received_total", r),
+           &Build(prometheus::BuildCounter(), "grpc_server_msg_sent_total", r)};
   rebuilds_ = &Build(prometheus::BuildCounter(), "hearth_rebuilds_total", r);
   for (const char* result : {"published", "unchanged", "failed", "removed"}) {
     rebuilds_->Add({{"result", result}});  // all four exist from the start, at 0
@@ -104,8 +107,7 @@ MetricsExporter::~MetricsExporter() {
 
 rpc::GrpcServer::InterceptorFactories MetricsExporter::interceptor_factories() {
   rpc::GrpcServer::InterceptorFactories factories;
-  factories.push_back(
-      std::make_unique<rpc::MetricsInterceptorFactory>(grpc_requests_, grpc_durations_));
+  factories.push_back(std::make_unique<rpc::MetricsInterceptorFactory>(grpc_));
   return factories;
 }
 

@@ -13,6 +13,7 @@
 #include "server/app/metrics_sampler.h"
 #include "server/core/config_engine.h"
 #include "server/rpc/grpc_server.h"
+#include "server/rpc/metrics_interceptor.h"
 #include "server/watch/reload_coordinator.h"
 
 class CivetServer;
@@ -64,8 +65,7 @@ class MetricsExporter {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<MetricsSampler> sampler_;
-  prometheus::Family<prometheus::Counter>* grpc_requests_;
-  prometheus::Family<prometheus::Histogram>* grpc_durations_;
+  rpc::GrpcMetricFamilies grpc_;
   prometheus::Family<prometheus::Counter>* rebuilds_;
   prometheus::Histogram* rebuild_duration_;
   prometheus::Histogram* event_to_publish_;

@@ -17,6 +17,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "server/rpc/malformed_request_interceptor.h"
+#include "server/rpc/reflection_v1_service.h"
 
 namespace hearth::rpc {
 namespace {
@@ -138,6 +139,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
   }
   builder.RegisterService(server->config_service_.get());
   builder.RegisterService(server->health_service_.get());
+  // v1alpha comes from the plugin above; v1 (what buf curl and newer grpcurl try first) is ours.
+  server->reflection_v1_service_ = std::make_unique<ReflectionV1Service>(std::vector<std::string>{
+      "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection", "hearth.v1.ConfigService"});
+  builder.RegisterService(server->reflection_v1_service_.get());
 
   server->ports_.assign(opts.listen.size(), 0);
   for (size_t i = 0; i < opts.listen.size(); ++i) {

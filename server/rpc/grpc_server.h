@@ -15,6 +15,7 @@
 #include "server/core/config_engine.h"
 #include "server/rpc/config_service.h"
 #include "server/rpc/health_service.h"
+#include "server/rpc/reflection_v1_service.h"
 #include "server/rpc/unix_socket_claim.h"
 #include "server/rpc/watch_hub.h"
 #include "server/rpc/worker_pool.h"
@@ -111,6 +112,7 @@ class GrpcServer {
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<ConfigService> config_service_;
   std::unique_ptr<HealthService> health_service_;
+  std::unique_ptr<ReflectionV1Service> reflection_v1_service_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<int> ports_;
   // The plaintext health-only server (Options::health_listen), with its own HealthService

@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -19,7 +21,9 @@
 #include <thread>
 #include <vector>
 
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "hearth/v1/config_service.grpc.pb.h"
@@ -141,7 +145,7 @@ TEST(MetricsTest, ExportsEveryKnownMetricWithItsType) {
         << text;
   }
   // ...and nothing else under our prefixes (the alerts and dashboard know every name).
-  static const std::regex kType("# TYPE ((hearth|process)_[a-z_]+) ([a-z]+)\n");
+  static const std::regex kType("# TYPE ((hearth|process|grpc_server)_[a-z_]+) ([a-z]+)\n");
   int exported = 0;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), kType);
        it != std::sregex_iterator(); ++it, ++exported) {
@@ -185,16 +189,11 @@ TEST(MetricsTest, PromtoolAcceptsTheOutput) {
     text = hearthd.Scrape();
     return text.find("code=\"NOT_FOUND\"") != std::string::npos;
   })) << text;
-  EXPECT_EQ(Sample(text,
-                   "hearth_grpc_requests_total{code=\"OK\",method=\"/hearth.v1."
-                   "ConfigService/GetConfig\"}"),
-            1)
-      << text;
-  EXPECT_EQ(Sample(text,
-                   "hearth_grpc_request_duration_seconds_count{method=\"/hearth.v1."
-                   "ConfigService/GetConfig\"}"),
-            2)
-      << text;
+  const std::string get =
+      "grpc_method=\"GetConfig\",grpc_service=\"hearth.v1.ConfigService\","
+      "grpc_type=\"unary\"";
+  EXPECT_EQ(Sample(text, "grpc_server_handled_total{grpc_code=\"OK\"," + get + "}"), 1) << text;
+  EXPECT_EQ(Sample(text, "grpc_server_handling_seconds_count{" + get + "}"), 2) << text;
 
   TempDir scratch;
   scratch.Write("metrics.txt", text);
@@ -204,6 +203,112 @@ TEST(MetricsTest, PromtoolAcceptsTheOutput) {
                  std::chrono::seconds(30));
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(result.out, "") << "promtool lint findings";
+}
+
+// One call of each type, then the go-grpc-prometheus series and labels for each; streams are
+// counted and their messages too, but kept out of the latency histogram; a method no service
+// registers gets the fixed "unknown" labels.
+TEST(MetricsTest, GrpcSeriesUseTheGoGrpcPrometheusLabels) {
+  TempDir root;
+  root.Write("app/config.toml", "port = 8080\n");
+  Hearthd hearthd(root.path());
+  ASSERT_TRUE(hearthd.Started()) << hearthd.Stderr();
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(hearthd.grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  auto deadline = [] { return std::chrono::system_clock::now() + std::chrono::seconds(5); };
+  auto stub = v1::ConfigService::NewStub(channel);
+  for (const char* name : {"app", "missing"}) {  // unary: OK and NOT_FOUND
+    grpc::ClientContext context;
+    context.set_deadline(deadline());
+    v1::GetConfigRequest request;
+    request.set_name(name);
+    v1::GetConfigResponse response;
+    stub->GetConfig(&context, request, &response);
+  }
+  {  // server stream: the snapshot (one config) and the PROGRESS that ends it, then cancel
+    grpc::ClientContext context;
+    context.set_deadline(deadline());
+    v1::WatchConfigsRequest request;
+    auto reader = stub->WatchConfigs(&context, request);
+    v1::WatchConfigsResponse event;
+    while (reader->Read(&event) && !event.snapshot_end()) {
+    }
+    context.TryCancel();
+    reader->Finish();
+  }
+  {  // bidi stream: two reflection v1 requests
+    auto reflection = grpc::reflection::v1::ServerReflection::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(deadline());
+    auto stream = reflection->ServerReflectionInfo(&context);
+    grpc::reflection::v1::ServerReflectionRequest request;
+    request.set_list_services("");
+    grpc::reflection::v1::ServerReflectionResponse response;
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_TRUE(stream->Write(request));
+      ASSERT_TRUE(stream->Read(&response));
+    }
+    stream->WritesDone();
+    EXPECT_TRUE(stream->Finish().ok());
+  }
+  {  // a method nobody registered
+    grpc::GenericStub generic(channel);
+    grpc::ClientContext context;
+    context.set_deadline(deadline());
+    grpc::Slice empty("", 0);  // an empty message, which is not an empty (invalid) buffer
+    grpc::ByteBuffer request(&empty, 1), response;
+    grpc::Status status;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    generic.UnaryCall(&context, "/hearth.v1.ConfigService/NoSuchMethod", grpc::StubOptions(),
+                      &request, &response, [&](grpc::Status s) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        status = std::move(s);
+                        done = true;
+                        cv.notify_all();
+                      });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  }
+
+  const std::string get =
+      "grpc_method=\"GetConfig\",grpc_service=\"hearth.v1.ConfigService\","
+      "grpc_type=\"unary\"";
+  const std::string watch =
+      "grpc_method=\"WatchConfigs\",grpc_service=\"hearth.v1.ConfigService\","
+      "grpc_type=\"server_stream\"";
+  const std::string reflect =
+      "grpc_method=\"ServerReflectionInfo\",grpc_service=\"grpc.reflection.v1."
+      "ServerReflection\",grpc_type=\"bidi_stream\"";
+  std::string text;
+  ASSERT_TRUE(Eventually([&] {
+    text = hearthd.Scrape();
+    return Sample(text, "grpc_server_handled_total{grpc_code=\"OK\"," + reflect + "}") == 1 &&
+           Sample(text, "grpc_server_handled_total{grpc_code=\"CANCELLED\"," + watch + "}") == 1;
+  })) << text;
+  EXPECT_EQ(Sample(text, "grpc_server_started_total{" + get + "}"), 2) << text;
+  EXPECT_EQ(Sample(text, "grpc_server_handled_total{grpc_code=\"OK\"," + get + "}"), 1) << text;
+  EXPECT_EQ(Sample(text, "grpc_server_handled_total{grpc_code=\"NOT_FOUND\"," + get + "}"), 1)
+      << text;
+  EXPECT_EQ(Sample(text, "grpc_server_handling_seconds_count{" + get + "}"), 2) << text;
+  EXPECT_EQ(Sample(text, "grpc_server_msg_received_total{" + get + "}"), 2) << text;
+  EXPECT_EQ(Sample(text, "grpc_server_msg_sent_total{" + get + "}"), 1) << text;  // one OK
+
+  EXPECT_EQ(Sample(text, "grpc_server_started_total{" + watch + "}"), 1) << text;
+  EXPECT_EQ(Sample(text, "grpc_server_msg_received_total{" + watch + "}"), 1) << text;
+  EXPECT_GE(Sample(text, "grpc_server_msg_sent_total{" + watch + "}").value_or(0), 2) << text;
+  EXPECT_EQ(Sample(text, "grpc_server_started_total{" + reflect + "}"), 1) << text;
+  EXPECT_EQ(Sample(text, "grpc_server_msg_received_total{" + reflect + "}"), 2) << text;
+  EXPECT_EQ(Sample(text, "grpc_server_msg_sent_total{" + reflect + "}"), 2) << text;
+  // Streams stay out of the latency histogram.
+  EXPECT_EQ(text.find("grpc_server_handling_seconds_count{grpc_method=\"WatchConfigs\""),
+            std::string::npos);
+  EXPECT_EQ(text.find("grpc_server_handling_seconds_count{grpc_method=\"ServerReflectionInfo\""),
+            std::string::npos);
+  // Bounded labels: the unregistered method is not named anywhere.
+  EXPECT_EQ(text.find("NoSuchMethod"), std::string::npos) << text;
 }
 
 TEST(MetricsTest, ValuesFollowTheFiles) {
