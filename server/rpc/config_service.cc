@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "hearth/status_code_name.h"
-#include "server/core/config_name.h"
-#include "server/core/diagnostic.h"
+#include "server/core/model/config_name.h"
+#include "server/core/model/diagnostic.h"
 #include "server/rpc/config_lookup.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/validate_response.h"

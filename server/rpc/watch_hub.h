@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/core/config_store.h"
+#include "server/core/store/config_store.h"
 #include "server/rpc/worker_pool.h"
 
 namespace hearth::rpc {

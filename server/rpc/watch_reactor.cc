@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/core/absl_compat.h"
-#include "server/core/config_name.h"
+#include "server/core/model/absl_compat.h"
+#include "server/core/model/config_name.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/watch_hub.h"
 

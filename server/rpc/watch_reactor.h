@@ -15,7 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/support/server_callback.h"
 #include "hearth/v1/config_service.pb.h"
-#include "server/core/config_store.h"
+#include "server/core/store/config_store.h"
 
 namespace hearth::rpc {
 
