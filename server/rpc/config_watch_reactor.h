@@ -12,10 +12,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
-#include "grpcpp/support/server_callback.h"
 #include "hearth/v1/config_service.pb.h"
 #include "server/core/store/config_store.h"
+#include "server/rpc/serial_write_reactor.h"
 
 namespace hearth::rpc {
 
@@ -33,14 +32,11 @@ class WatchHub;
 // can write, the writer reads the latest state of the next dirty name. A name marked again before
 // it was sent counts as one coalesced message.
 //
-// Concurrency: state below mu_ is shared with the store listener (OnChange), the ticker, the
-// hub's sender threads (Pump) and gRPC reactions. Exactly one party at a time holds the "writer
-// role" (writing_ == true): it builds current_ and owns the snapshot cursor, outside mu_. At most
-// one write is in flight; Finish is only called when none is. gRPC calls are made without mu_.
-// Lifetime: shared_ptr, held by the hub while registered, by queued sender tasks, and by self_
-// until OnDone.
-class WatchReactor : public grpc::ServerWriteReactor<v1::WatchConfigsResponse>,
-                     public std::enable_shared_from_this<WatchReactor> {
+// Concurrency and lifetime: a SerialWriteReactor (serial_write_reactor.h). State below mu_ is
+// shared with the store listener (OnChange), the ticker, the hub's sender threads (Pump) and gRPC
+// reactions; the writer role builds message_ and owns the snapshot cursor, outside mu_. Handles:
+// the hub while registered and queued sender tasks hold a shared_ptr.
+class ConfigWatchReactor final : public SerialWriteReactor<v1::WatchConfigsResponse> {
  public:
   // Validates `request` and starts the stream; a refused stream (bad name, too many streams) is
   // returned already finished with the error.
@@ -52,39 +48,33 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchConfigsResponse>,
   bool OnChange(const ConfigStore::Change& change);
   // Ticker thread: a PROGRESS message is due. True when the caller must Schedule() the stream.
   bool MarkProgressDue();
-  // Ends the stream with `status` after its in-flight write (if any).
-  void End(grpc::Status status);
   // Sender thread: starts the next write if the stream is idle and has something to send.
   void Pump();
-
-  void OnWriteDone(bool ok) override;
-  void OnCancel() override;
-  void OnDone() override;
+  // End(status), inherited, ends the stream with `status` after its in-flight write (if any).
 
   // The messages a resumed or fresh snapshot fetches per store read.
   static constexpr size_t kSnapshotBatch = 512;
 
  private:
-  enum class Action { kNone, kWrite, kFinish };
   enum class Phase { kStartSnapshot, kSnapshot, kLive };
   struct Dirty {
     uint64_t revision = 0;  // latest change revision seen for the name
   };
 
-  WatchReactor(WatchHub* hub, const v1::WatchConfigsRequest& request);
+  ConfigWatchReactor(WatchHub* hub, const v1::WatchConfigsRequest& request);
 
   bool Matches(std::string_view name) const;
-  // Under mu_: decides the next action; kWrite hands the writer role to the caller.
-  Action Claim() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Perform(Action action, bool on_sender);
-  // Writer role, no lock: fills current_ with the next message. False when there was nothing to
-  // send after all (the writer role has then been released and `next` holds the follow-up).
-  bool BuildNext(bool on_sender, Action* next);
+  // SerialWriteReactor: picks what to send next (resync, snapshot, dirty names, PROGRESS).
+  bool TakeNextLocked() override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // SerialWriteReactor: fills message_; snapshot reads move to a sender thread.
+  Built Build(bool on_executor) override;
+  void OnWritten() override;
+  void OnStreamDone() override;
   // Writer role: snapshot helpers.
   void FetchBatch();
   void FillFromEntry(const ConfigEntry& entry, v1::WatchEventType type, uint64_t revision);
   void FillProgress(uint64_t global_revision, bool snapshot_end);
-  // Writer role: makes current_ fit the hub's max_message_bytes (drops the document, adds an
+  // Writer role: makes message_ fit the hub's max_message_bytes (drops the document, adds an
   // error; an UPDATED event becomes ERROR).
   void FitMessageLimit();
 
@@ -111,22 +101,13 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchConfigsResponse>,
   uint64_t next_revision_ = 0;
   bool next_is_progress_ = false;
   uint64_t next_progress_revision_ = 0;
-  v1::WatchConfigsResponse current_;  // the message in flight
 
-  std::shared_ptr<WatchReactor> self_;  // released in OnDone
-
-  absl::Mutex mu_;
   absl::flat_hash_map<std::string, Dirty> dirty_ ABSL_GUARDED_BY(mu_);
   std::deque<std::string> dirty_order_ ABSL_GUARDED_BY(mu_);  // FIFO of dirty_ keys
   bool resync_ ABSL_GUARDED_BY(mu_) = false;  // dirty set overflowed: send a reset snapshot
   bool progress_due_ ABSL_GUARDED_BY(mu_) = false;
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;  // writer role taken
   bool scheduled_ ABSL_GUARDED_BY(mu_) = false;
   bool live_ ABSL_GUARDED_BY(mu_) = false;  // snapshot end sent
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<grpc::Status> end_status_ ABSL_GUARDED_BY(mu_);
-  bool finish_claimed_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::Status finish_status_;  // written once, under mu_, when finish_claimed_ is set
   uint64_t coalesced_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -1,4 +1,4 @@
-#include "server/rpc/watch_reactor.h"
+#include "server/rpc/config_watch_reactor.h"
 
 #include <algorithm>
 #include <utility>
@@ -39,13 +39,13 @@ absl::Status ValidateFilter(const v1::WatchConfigsRequest& request, const WatchH
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::WatchConfigsResponse>* WatchReactor::Start(
+grpc::ServerWriteReactor<v1::WatchConfigsResponse>* ConfigWatchReactor::Start(
     WatchHub* hub, const v1::WatchConfigsRequest& request) {
   absl::Status status = ValidateFilter(request, hub->options());
   // A refused filter is not copied into the stream.
-  std::shared_ptr<WatchReactor> stream(
-      new WatchReactor(hub, status.ok() ? request : v1::WatchConfigsRequest()));
-  stream->self_ = stream;
+  std::shared_ptr<ConfigWatchReactor> stream(
+      new ConfigWatchReactor(hub, status.ok() ? request : v1::WatchConfigsRequest()));
+  stream->KeepAliveUntilDone();
   if (!status.ok()) {
     stream->End(ToGrpcStatus(status));
     return stream.get();
@@ -76,15 +76,16 @@ grpc::ServerWriteReactor<v1::WatchConfigsResponse>* WatchReactor::Start(
   return stream.get();
 }
 
-WatchReactor::WatchReactor(WatchHub* hub, const v1::WatchConfigsRequest& request)
-    : hub_(hub),
+ConfigWatchReactor::ConfigWatchReactor(WatchHub* hub, const v1::WatchConfigsRequest& request)
+    : SerialWriteReactor(EndPolicy::kAfterInFlightWrite),
+      hub_(hub),
       names_(request.names().begin(), request.names().end()),
       prefixes_(request.prefixes().begin(), request.prefixes().end()),
       profile_(request.profile()),
       include_json_(request.include_json()),
       since_revision_(request.since_revision()) {}
 
-bool WatchReactor::Matches(std::string_view name) const {
+bool ConfigWatchReactor::Matches(std::string_view name) const {
   if (names_.empty() && prefixes_.empty()) return true;
   if (names_.contains(Sv(name))) return true;
   for (const std::string& p : prefixes_) {
@@ -93,10 +94,10 @@ bool WatchReactor::Matches(std::string_view name) const {
   return false;
 }
 
-bool WatchReactor::OnChange(const ConfigStore::Change& change) {
+bool ConfigWatchReactor::OnChange(const ConfigStore::Change& change) {
   if (!Matches(change.name)) return false;
   absl::MutexLock lock(&mu_);
-  if (finish_claimed_ || cancelled_ || end_status_) return false;
+  if (EndingLocked()) return false;
   auto [it, inserted] = dirty_.try_emplace(change.name);
   it->second.revision = change.revision;
   if (!inserted) {
@@ -112,76 +113,35 @@ bool WatchReactor::OnChange(const ConfigStore::Change& change) {
   } else {
     dirty_order_.push_back(change.name);
   }
-  if (writing_ || scheduled_) return false;
+  if (WritingLocked() || scheduled_) return false;
   scheduled_ = true;
   return true;
 }
 
-bool WatchReactor::MarkProgressDue() {
+bool ConfigWatchReactor::MarkProgressDue() {
   absl::MutexLock lock(&mu_);
-  if (finish_claimed_ || cancelled_ || end_status_) return false;
+  if (EndingLocked()) return false;
   progress_due_ = true;
-  if (writing_ || scheduled_) return false;
+  if (WritingLocked() || scheduled_) return false;
   scheduled_ = true;
   return true;
 }
 
-void WatchReactor::End(grpc::Status status) {
-  Action action;
-  {
-    absl::MutexLock lock(&mu_);
-    if (!end_status_) end_status_ = std::move(status);
-    action = Claim();
-  }
-  Perform(action, /*on_sender=*/false);
-}
-
-void WatchReactor::Pump() {
-  Action action;
+void ConfigWatchReactor::Pump() {
+  Next next;
   {
     absl::MutexLock lock(&mu_);
     scheduled_ = false;
-    action = Claim();
+    next = ClaimLocked();
   }
-  Perform(action, /*on_sender=*/true);
+  Perform(next, /*on_executor=*/true);
 }
 
-void WatchReactor::OnWriteDone(bool ok) {
-  if (ok) hub_->CountSent();
-  Action action;
-  {
-    absl::MutexLock lock(&mu_);
-    writing_ = false;
-    if (!ok) cancelled_ = true;  // the client is gone
-    action = Claim();
-  }
-  Perform(action, /*on_sender=*/false);
-}
+void ConfigWatchReactor::OnWritten() { hub_->CountSent(); }
 
-void WatchReactor::OnCancel() {
-  Action action;
-  {
-    absl::MutexLock lock(&mu_);
-    cancelled_ = true;
-    action = Claim();
-  }
-  Perform(action, /*on_sender=*/false);
-}
+void ConfigWatchReactor::OnStreamDone() { hub_->Unregister(this); }
 
-void WatchReactor::OnDone() {
-  hub_->Unregister(this);
-  std::shared_ptr<WatchReactor> self = std::move(self_);
-  // `self` may be the last reference: nothing after this line.
-}
-
-WatchReactor::Action WatchReactor::Claim() {
-  if (writing_ || finish_claimed_) return Action::kNone;
-  if (cancelled_ || end_status_) {
-    finish_claimed_ = true;
-    finish_status_ =
-        end_status_ ? *end_status_ : grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled");
-    return Action::kFinish;
-  }
+bool ConfigWatchReactor::TakeNextLocked() {
   if (resync_) {
     resync_ = false;
     live_ = false;
@@ -189,13 +149,9 @@ WatchReactor::Action WatchReactor::Claim() {
     phase_ = Phase::kStartSnapshot;
     resume_ = false;
     reset_ = true;
-    writing_ = true;
-    return Action::kWrite;
+    return true;
   }
-  if (!live_) {
-    writing_ = true;
-    return Action::kWrite;
-  }
+  if (!live_) return true;
   while (!dirty_order_.empty()) {
     std::string name = std::move(dirty_order_.front());
     dirty_order_.pop_front();
@@ -207,39 +163,19 @@ WatchReactor::Action WatchReactor::Claim() {
     next_name_ = std::move(name);
     next_revision_ = revision;
     next_is_progress_ = false;
-    writing_ = true;
-    return Action::kWrite;
+    return true;
   }
   if (progress_due_) {
     progress_due_ = false;
     // Read with the dirty set empty: every change up to it has been written.
     next_progress_revision_ = hub_->seen_revision();
     next_is_progress_ = true;
-    writing_ = true;
-    return Action::kWrite;
+    return true;
   }
-  return Action::kNone;
+  return false;
 }
 
-void WatchReactor::Perform(Action action, bool on_sender) {
-  while (true) {
-    switch (action) {
-      case Action::kNone:
-        return;
-      case Action::kFinish:
-        Finish(finish_status_);
-        return;
-      case Action::kWrite:
-        if (BuildNext(on_sender, &action)) {
-          StartWrite(&current_);
-          return;
-        }
-        break;  // the writer role was released; `action` is what comes next
-    }
-  }
-}
-
-bool WatchReactor::BuildNext(bool on_sender, Action* next) {
+ConfigWatchReactor::Built ConfigWatchReactor::Build(bool on_executor) {
   if (phase_ == Phase::kStartSnapshot) {
     snapshot_revision_ = hub_->seen_revision();
     batch_.clear();
@@ -251,27 +187,20 @@ bool WatchReactor::BuildNext(bool on_sender, Action* next) {
     if (reset_) {
       hub_->CountReset();
       FillProgress(snapshot_revision_, /*snapshot_end=*/false);  // "forget your state"
-      return true;
+      return Built::kMessage;
     }
   }
   if (phase_ == Phase::kSnapshot) {
     if (batch_pos_ >= batch_.size() && !batch_exhausted_) {
-      if (!on_sender) {
+      if (!on_executor) {
         // Reading a batch is O(configs): leave the reaction, continue on a sender thread.
-        auto self = shared_from_this();
-        if (hub_->Post([self] {
-              Action action = Action::kWrite;
-              self->Perform(action, /*on_sender=*/true);
-            })) {
-          *next = Action::kNone;
-          return false;
+        auto self = std::static_pointer_cast<ConfigWatchReactor>(shared_from_this());
+        if (hub_->Post([self] { self->Perform(Next::kWrite, /*on_executor=*/true); })) {
+          return Built::kDeferred;
         }
         absl::MutexLock lock(&mu_);
-        writing_ = false;
-        if (!end_status_)
-          end_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down");
-        *next = Claim();
-        return false;
+        SetEndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+        return Built::kNothing;
       }
       FetchBatch();
     }
@@ -282,7 +211,7 @@ bool WatchReactor::BuildNext(bool on_sender, Action* next) {
       } else {
         FillFromEntry(*entry, v1::WATCH_EVENT_TYPE_SNAPSHOT, entry->mod_revision);
       }
-      return true;
+      return Built::kMessage;
     }
     FillProgress(snapshot_revision_, /*snapshot_end=*/true);
     phase_ = Phase::kLive;
@@ -290,29 +219,29 @@ bool WatchReactor::BuildNext(bool on_sender, Action* next) {
     batch_ = {};
     absl::MutexLock lock(&mu_);
     live_ = true;
-    return true;
+    return Built::kMessage;
   }
   if (next_is_progress_) {
     FillProgress(next_progress_revision_, /*snapshot_end=*/false);
-    return true;
+    return Built::kMessage;
   }
   std::shared_ptr<const ConfigEntry> entry = hub_->store().Get(next_name_);
   if (entry == nullptr) {
-    current_.Clear();
-    current_.set_type(v1::WATCH_EVENT_TYPE_DELETED);
-    current_.set_name(next_name_);
-    current_.set_revision(next_revision_);
+    message_.Clear();
+    message_.set_type(v1::WATCH_EVENT_TYPE_DELETED);
+    message_.set_name(next_name_);
+    message_.set_revision(next_revision_);
     absl::MutexLock lock(&mu_);
-    current_.set_coalesced(coalesced_);
-    return true;
+    message_.set_coalesced(coalesced_);
+    return Built::kMessage;
   }
   FillFromEntry(*entry,
                 entry->errors.empty() ? v1::WATCH_EVENT_TYPE_UPDATED : v1::WATCH_EVENT_TYPE_ERROR,
                 entry->mod_revision);
-  return true;
+  return Built::kMessage;
 }
 
-void WatchReactor::FetchBatch() {
+void ConfigWatchReactor::FetchBatch() {
   const ConfigStore& store = hub_->store();
   batch_.clear();
   batch_pos_ = 0;
@@ -354,31 +283,31 @@ void WatchReactor::FetchBatch() {
   if (batch_.size() < kSnapshotBatch) batch_exhausted_ = true;
 }
 
-void WatchReactor::FillFromEntry(const ConfigEntry& entry, v1::WatchEventType type,
-                                 uint64_t revision) {
-  current_.Clear();
-  current_.set_type(type);
-  current_.set_name(entry.name);
-  current_.set_revision(revision);
+void ConfigWatchReactor::FillFromEntry(const ConfigEntry& entry, v1::WatchEventType type,
+                                       uint64_t revision) {
+  message_.Clear();
+  message_.set_type(type);
+  message_.set_name(entry.name);
+  message_.set_revision(revision);
   if (entry.version != nullptr && type != v1::WATCH_EVENT_TYPE_DELETED) {
     const RenderedDocument& variant = entry.version->Variant(profile_);
-    current_.set_etag(variant.etag);
+    message_.set_etag(variant.etag);
     const bool with_json =
         type == v1::WATCH_EVENT_TYPE_SNAPSHOT || type == v1::WATCH_EVENT_TYPE_UPDATED;
-    if (include_json_ && with_json && variant.json != nullptr) current_.set_json(*variant.json);
+    if (include_json_ && with_json && variant.json != nullptr) message_.set_json(*variant.json);
   }
-  for (const std::string& error : entry.errors) current_.add_errors(error);
-  current_.set_reset(phase_ != Phase::kLive && reset_);
+  for (const std::string& error : entry.errors) message_.add_errors(error);
+  message_.set_reset(phase_ != Phase::kLive && reset_);
   {
     absl::MutexLock lock(&mu_);
-    current_.set_coalesced(coalesced_);
+    message_.set_coalesced(coalesced_);
   }
   FitMessageLimit();
 }
 
-void WatchReactor::FitMessageLimit() {
+void ConfigWatchReactor::FitMessageLimit() {
   const size_t limit = hub_->options().max_message_bytes;
-  const size_t size = current_.ByteSizeLong();
+  const size_t size = message_.ByteSizeLong();
   if (size <= limit) return;
   // gRPC would fail the whole stream with RESOURCE_EXHAUSTED (on every reconnect): send this
   // config's event without the document, with an error saying why, and go on.
@@ -386,23 +315,23 @@ void WatchReactor::FitMessageLimit() {
       "the event for this config is ", size, " bytes, over the ", limit,
       "-byte gRPC message limit: its document is not sent (watch without include_json, or "
       "raise --max-message-bytes)");
-  current_.clear_json();
-  if (current_.ByteSizeLong() + error.size() + 16 > limit) current_.clear_errors();  // huge errors
-  current_.add_errors(error);
-  if (current_.type() == v1::WATCH_EVENT_TYPE_UPDATED) {
-    current_.set_type(v1::WATCH_EVENT_TYPE_ERROR);  // the client keeps what it has
+  message_.clear_json();
+  if (message_.ByteSizeLong() + error.size() + 16 > limit) message_.clear_errors();  // huge errors
+  message_.add_errors(error);
+  if (message_.type() == v1::WATCH_EVENT_TYPE_UPDATED) {
+    message_.set_type(v1::WATCH_EVENT_TYPE_ERROR);  // the client keeps what it has
   }
 }
 
-void WatchReactor::FillProgress(uint64_t global_revision, bool snapshot_end) {
-  current_.Clear();
-  current_.set_type(v1::WATCH_EVENT_TYPE_PROGRESS);
-  current_.set_global_revision(global_revision);
-  current_.set_snapshot_end(snapshot_end);
-  current_.set_reset(phase_ != Phase::kLive && reset_);
-  current_.set_instance_id(hub_->options().instance_id);
+void ConfigWatchReactor::FillProgress(uint64_t global_revision, bool snapshot_end) {
+  message_.Clear();
+  message_.set_type(v1::WATCH_EVENT_TYPE_PROGRESS);
+  message_.set_global_revision(global_revision);
+  message_.set_snapshot_end(snapshot_end);
+  message_.set_reset(phase_ != Phase::kLive && reset_);
+  message_.set_instance_id(hub_->options().instance_id);
   absl::MutexLock lock(&mu_);
-  current_.set_coalesced(coalesced_);
+  message_.set_coalesced(coalesced_);
 }
 
 }  // namespace hearth::rpc

@@ -1,4 +1,4 @@
-#include "server/rpc/watch_reactor.h"
+#include "server/rpc/config_watch_reactor.h"
 
 #include <functional>
 #include <map>
