@@ -8,12 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "client/json_tree.h"
 #include "client/output_format.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/wire_format_lite.h"
-#include "grpcpp/impl/client_unary_call.h"
-#include "grpcpp/impl/rpc_method.h"
-#include "grpcpp/support/byte_buffer.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "hearth/v1/config_service.grpc.pb.h"
 
 namespace hearthctl {
@@ -170,46 +165,20 @@ int RunList(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channe
 
 int RunHealth(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
               const HealthArgs& args) {
-  using google::protobuf::internal::WireFormatLite;
-  // grpc.health.v1.HealthCheckRequest { string service = 1; }, encoded by hand: hearthctl carries
-  // no health.proto.
-  std::string bytes;
-  if (!args.service.empty()) {
-    bytes.push_back(
-        static_cast<char>(WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_LENGTH_DELIMITED)));
-    google::protobuf::io::StringOutputStream raw(&bytes);
-    google::protobuf::io::CodedOutputStream out(&raw);
-    out.WriteVarint32(static_cast<uint32_t>(args.service.size()));
-    out.WriteString(args.service);
-  }
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
+  using grpc::health::v1::HealthCheckResponse;
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(args.service);
+  HealthCheckResponse response;
   grpc::ClientContext context;
   SetDeadline(conn, &context);
-  static const grpc::internal::RpcMethod kCheck("/grpc.health.v1.Health/Check",
-                                                grpc::internal::RpcMethod::NORMAL_RPC);
-  grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-      channel.get(), kCheck, &context, request, &response);
+  grpc::Status status = stub->Check(&context, request, &response);
   if (!status.ok()) return ReportRpcError(conn, "health", status);
-  // HealthCheckResponse { ServingStatus status = 1; }
-  std::vector<grpc::Slice> slices;
-  std::string reply;
-  if (response.Dump(&slices).ok()) {
-    for (const auto& s : slices) reply.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(reply.data()),
-                                            static_cast<int>(reply.size()));
-  uint32_t serving = 0;
-  while (uint32_t tag = in.ReadTag()) {
-    if (tag == WireFormatLite::MakeTag(1, WireFormatLite::WIRETYPE_VARINT)) {
-      if (!in.ReadVarint32(&serving)) break;
-    } else if (!WireFormatLite::SkipField(&in, tag)) {
-      break;
-    }
-  }
-  static constexpr const char* kNames[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
-  const char* name = serving < 4 ? kNames[serving] : "UNKNOWN";
+  const HealthCheckResponse::ServingStatus serving = response.status();
+  // Names as the protocol spells them; a value newer than this client reads as UNKNOWN.
+  const std::string name = HealthCheckResponse::ServingStatus_IsValid(serving)
+                               ? HealthCheckResponse::ServingStatus_Name(serving)
+                               : "UNKNOWN";
   if (args.output == "json" || args.output == "yaml") {
     JsonNode doc;
     AddMember(&doc, "service", JsonString(args.service));
@@ -218,7 +187,7 @@ int RunHealth(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> chan
   } else {
     std::cout << name << "\n";
   }
-  return serving == 1 ? kExitOk : kExitFailure;
+  return serving == HealthCheckResponse::SERVING ? kExitOk : kExitFailure;
 }
 
 }  // namespace hearthctl

@@ -11,8 +11,8 @@
 #include "server/app/cli_commands.h"
 #include "server/app/daemon.h"
 #include "server/app/logging.h"
+#include "server/app/settings_file.h"
 #include "spdlog/spdlog.h"
-#include "toml++/toml.h"
 
 namespace {
 
@@ -68,50 +68,6 @@ void AddEngineFlags(CLI::App* cmd, hearth::ConfigEngine::Options* o, BuildFlags*
       ->capture_default_str();
   cmd->add_flag("--allow-external-symlinks", o->allow_external_symlinks,
                 "Follow symlinks that resolve outside their root");
-}
-
-// Reads a TOML settings file into flags: `key = value` (or under a [serve] table) becomes
-// `--key value`; arrays repeat the flag; `true` booleans become a bare flag. Returns an error
-// (" LINE:COL: message" for syntax errors), or "" on success.
-std::string ConfigFileFlags(const std::string& path, std::vector<std::string>* flags) {
-  toml::table parsed;
-  try {
-    parsed = toml::parse_file(path);  // Debian's toml++ reports errors by exception
-  } catch (const toml::parse_error& e) {
-    return " " + std::to_string(e.source().begin.line) + ":" +
-           std::to_string(e.source().begin.column) + ": " + std::string(e.description());
-  }
-  const toml::table* table = &parsed;
-  if (const toml::table* serve = table->get_as<toml::table>("serve")) table = serve;
-  auto scalar = [](const toml::node& n, std::string* out) {
-    if (auto s = n.value<std::string>()) {
-      *out = *s;
-    } else if (auto i = n.value<int64_t>()) {
-      *out = std::to_string(*i);
-    } else {
-      return false;
-    }
-    return true;
-  };
-  for (const auto& [key, node] : *table) {
-    const std::string flag = "--" + std::string(key.str());
-    std::string value;
-    if (const toml::array* arr = node.as_array()) {
-      for (const toml::node& item : *arr) {
-        if (!scalar(item, &value)) return " " + flag + ": array items must be strings or integers";
-        flags->push_back(flag);
-        flags->push_back(value);
-      }
-    } else if (auto b = node.value<bool>()) {
-      if (*b) flags->push_back(flag);
-    } else if (scalar(node, &value)) {
-      flags->push_back(flag);
-      flags->push_back(value);
-    } else if (!node.is_table()) {
-      return " " + flag + ": unsupported value type";
-    }
-  }
-  return "";
 }
 
 // String forms of the serve flags that are not plain fields.
@@ -287,13 +243,13 @@ int main(int argc, char** argv) {
     } else {
       continue;
     }
-    std::vector<std::string> from_file;
-    if (std::string error = ConfigFileFlags(path, &from_file); !error.empty()) {
-      std::cerr << "hearthd: --config " << path << ":" << error << "\n";
+    absl::StatusOr<std::vector<std::string>> from_file = hearth::SettingsFileFlags(path);
+    if (!from_file.ok()) {
+      std::cerr << "hearthd: --config " << path << ": " << from_file.status().message() << "\n";
       return 2;
     }
     auto serve_at = std::find(args.begin(), args.end(), "serve");
-    if (serve_at != args.end()) args.insert(serve_at + 1, from_file.begin(), from_file.end());
+    if (serve_at != args.end()) args.insert(serve_at + 1, from_file->begin(), from_file->end());
     break;
   }
   std::vector<const char*> new_argv;

@@ -2,8 +2,8 @@
 
 #include <ostream>
 
-#include "server/core/blame.h"
-#include "server/core/json_writer.h"
+#include "server/core/model/blame.h"
+#include "server/core/model/json_writer.h"
 
 namespace hearth {
 

@@ -11,7 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "server/core/absl_compat.h"
+#include "server/core/model/absl_compat.h"
 
 namespace hearth {
 namespace {

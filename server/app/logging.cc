@@ -8,7 +8,7 @@
 #include "absl/time/time.h"
 #include "grpc/support/log.h"
 #include "server/app/log_fields.h"
-#include "server/core/absl_compat.h"
+#include "server/core/model/absl_compat.h"
 #include "spdlog/formatter.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/stdout_sinks.h"

@@ -7,7 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
-#include "server/core/config_store.h"
+#include "server/core/store/config_store.h"
 #include "server/rpc/grpc_server.h"
 #include "server/watch/reload_coordinator.h"
 

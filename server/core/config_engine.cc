@@ -10,11 +10,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "server/core/absl_compat.h"
-#include "server/core/config_name.h"
-#include "server/core/content_hash.h"
-#include "server/core/diagnostic.h"
-#include "server/core/schema_cache.h"
+#include "server/core/model/absl_compat.h"
+#include "server/core/model/config_name.h"
+#include "server/core/model/content_hash.h"
+#include "server/core/model/diagnostic.h"
+#include "server/core/schema/schema_cache.h"
 
 namespace hearth {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "grpcpp/support/status.h"
 #include "hearth/v1/config_service.pb.h"
-#include "server/core/config_store.h"
+#include "server/core/store/config_store.h"
 
 namespace hearth::rpc {
 

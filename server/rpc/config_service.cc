@@ -7,12 +7,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "hearth/status_code_name.h"
-#include "server/core/config_name.h"
-#include "server/core/diagnostic.h"
+#include "server/core/model/config_name.h"
+#include "server/core/model/diagnostic.h"
 #include "server/rpc/config_lookup.h"
+#include "server/rpc/config_watch_reactor.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/validate_response.h"
-#include "server/rpc/watch_reactor.h"
 
 namespace hearth::rpc {
 namespace {
@@ -197,7 +197,7 @@ grpc::ServerUnaryReactor* ConfigService::ValidateConfig(grpc::CallbackServerCont
 
 grpc::ServerWriteReactor<v1::WatchConfigsResponse>* ConfigService::WatchConfigs(
     grpc::CallbackServerContext* /*context*/, const v1::WatchConfigsRequest* request) {
-  return WatchReactor::Start(hub_, *request);
+  return ConfigWatchReactor::Start(hub_, *request);
 }
 
 }  // namespace hearth::rpc

@@ -14,7 +14,7 @@ namespace hearth::rpc {
 // hearth.v1.ConfigService over a ConfigEngine (callback API). Reads (Get, Batch, List) are answered
 // inside the reaction: they only copy shared_ptrs out of the store and the pre-rendered JSON into
 // the response (the one copy of the document). ValidateConfig reads files, so it runs on
-// `workers`; WatchConfigs streams are WatchReactors fed by `hub`.
+// `workers`; WatchConfigs streams are ConfigWatchReactors fed by `hub`.
 //
 // Thread-safety: thread-safe; engine, hub and workers must outlive the service.
 class ConfigService final : public v1::ConfigService::CallbackService {

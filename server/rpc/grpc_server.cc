@@ -183,6 +183,12 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
     grpc::ServerBuilder probe;
     probe.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     probe.SetMaxReceiveMessageSize(4096);  // a HealthCheckRequest is a service name
+    {
+      // Malformed HealthCheckRequest bytes get INVALID_ARGUMENT here too, not UNIMPLEMENTED.
+      InterceptorFactories interceptors;
+      interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
+      probe.experimental().SetInterceptorCreators(std::move(interceptors));
+    }
     probe.RegisterService(server->probe_health_service_.get());
     server->health_ports_.assign(opts.health_listen.size(), 0);
     for (size_t i = 0; i < opts.health_listen.size(); ++i) {

@@ -4,8 +4,8 @@
 #include <string_view>
 
 #include "hearth/v1/config_service.pb.h"
-#include "server/core/config_builder.h"
-#include "server/core/config_store.h"
+#include "server/core/build/config_builder.h"
+#include "server/core/store/config_store.h"
 
 namespace hearth::rpc {
 

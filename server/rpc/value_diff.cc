@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include "server/core/json_writer.h"
+#include "server/core/model/json_writer.h"
 
 namespace hearth::rpc {
 namespace {

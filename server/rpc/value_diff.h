@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "server/core/value.h"
+#include "server/core/model/value.h"
 
 namespace hearth::rpc {
 

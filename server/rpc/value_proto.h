@@ -1,7 +1,7 @@
 #pragma once
 
 #include "google/protobuf/struct.pb.h"
-#include "server/core/value.h"
+#include "server/core/model/value.h"
 
 namespace hearth::rpc {
 

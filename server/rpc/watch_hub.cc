@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "server/rpc/watch_reactor.h"
+#include "server/rpc/config_watch_reactor.h"
 
 namespace hearth::rpc {
 
@@ -23,7 +23,7 @@ WatchHub::WatchHub(ConfigStore* store, Options options)
 
 WatchHub::~WatchHub() { Shutdown(); }
 
-absl::Status WatchHub::Register(const std::shared_ptr<WatchReactor>& stream) {
+absl::Status WatchHub::Register(const std::shared_ptr<ConfigWatchReactor>& stream) {
   absl::MutexLock lock(&mu_);
   if (shutdown_) return absl::UnavailableError("server shutting down");
   if (streams_.size() >= options_.max_streams) {
@@ -37,8 +37,8 @@ absl::Status WatchHub::Register(const std::shared_ptr<WatchReactor>& stream) {
   return absl::OkStatus();
 }
 
-void WatchHub::Unregister(WatchReactor* stream) {
-  std::shared_ptr<WatchReactor> last;  // released outside the lock
+void WatchHub::Unregister(ConfigWatchReactor* stream) {
+  std::shared_ptr<ConfigWatchReactor> last;  // released outside the lock
   absl::MutexLock lock(&mu_);
   auto it = streams_.find(stream);
   if (it == streams_.end()) return;
@@ -46,7 +46,7 @@ void WatchHub::Unregister(WatchReactor* stream) {
   streams_.erase(it);
 }
 
-void WatchHub::Schedule(std::shared_ptr<WatchReactor> stream) {
+void WatchHub::Schedule(std::shared_ptr<ConfigWatchReactor> stream) {
   // Fails only after Shutdown(), which ends every stream itself.
   Post([stream = std::move(stream)] { stream->Pump(); });
 }
@@ -66,7 +66,7 @@ void WatchHub::OnChange(const ConfigStore::Change& change) {
 
 void WatchHub::TickLoop() {
   while (true) {
-    std::vector<std::shared_ptr<WatchReactor>> due;
+    std::vector<std::shared_ptr<ConfigWatchReactor>> due;
     {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(&shutdown_), options_.progress_interval);
@@ -82,7 +82,7 @@ void WatchHub::TickLoop() {
 
 void WatchHub::Shutdown() {
   absl::MutexLock shutdown_lock(&shutdown_mu_);
-  std::vector<std::shared_ptr<WatchReactor>> streams;
+  std::vector<std::shared_ptr<ConfigWatchReactor>> streams;
   {
     absl::MutexLock lock(&mu_);
     if (shutdown_) return;

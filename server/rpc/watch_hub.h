@@ -13,12 +13,12 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/core/config_store.h"
+#include "server/core/store/config_store.h"
 #include "server/rpc/worker_pool.h"
 
 namespace hearth::rpc {
 
-class WatchReactor;
+class ConfigWatchReactor;
 
 // Fans ConfigStore changes out to the open WatchConfigs streams.
 //
@@ -62,8 +62,8 @@ class WatchHub {
   WatchHub& operator=(const WatchHub&) = delete;
 
   // Admits a stream: RESOURCE_EXHAUSTED beyond max_streams, UNAVAILABLE after Shutdown().
-  absl::Status Register(const std::shared_ptr<WatchReactor>& stream);
-  void Unregister(WatchReactor* stream);
+  absl::Status Register(const std::shared_ptr<ConfigWatchReactor>& stream);
+  void Unregister(ConfigWatchReactor* stream);
   // Runs `task` on a sender thread (streams post their Pump and snapshot reads here). False
   // after Shutdown() (the task is dropped).
   bool Post(std::function<void()> task) { return senders_.TrySchedule(std::move(task)); }
@@ -91,7 +91,7 @@ class WatchHub {
  private:
   void OnChange(const ConfigStore::Change& change);
   void TickLoop();
-  void Schedule(std::shared_ptr<WatchReactor> stream);
+  void Schedule(std::shared_ptr<ConfigWatchReactor> stream);
 
   ConfigStore* const store_;  // Constant after construction.
   const Options options_;     // Constant after construction.
@@ -100,7 +100,8 @@ class WatchHub {
   std::atomic<uint64_t> seen_revision_{0};
 
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<WatchReactor*, std::shared_ptr<WatchReactor>> streams_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<ConfigWatchReactor*, std::shared_ptr<ConfigWatchReactor>> streams_
+      ABSL_GUARDED_BY(mu_);
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
 
   std::thread ticker_;

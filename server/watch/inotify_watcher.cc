@@ -17,7 +17,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "server/core/absl_compat.h"
+#include "server/core/model/absl_compat.h"
 #include "spdlog/spdlog.h"
 
 namespace hearth {

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "gtest/gtest.h"
-#include "server/core/value.h"
+#include "server/core/model/value.h"
 #include "simdjson.h"
 
 namespace hearth::testutil {

@@ -8,11 +8,11 @@
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/core/diagnostic.h"
-#include "server/core/format.h"
-#include "server/core/interpolator.h"
-#include "server/core/schema_validator.h"
-#include "server/core/value.h"
+#include "server/core/model/diagnostic.h"
+#include "server/core/parse/format.h"
+#include "server/core/build/interpolator.h"
+#include "server/core/schema/schema_validator.h"
+#include "server/core/model/value.h"
 
 namespace hearth {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
-#include "server/core/file_system.h"
+#include "server/core/source/file_system.h"
 
 namespace hearth::testing {
 

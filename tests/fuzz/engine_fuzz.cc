@@ -30,11 +30,11 @@
 #include <string_view>
 #include <vector>
 
-#include "server/core/config_builder.h"
-#include "server/core/content_hash.h"
-#include "server/core/format.h"
-#include "server/core/json_writer.h"
-#include "server/core/schema_validator.h"
+#include "server/core/build/config_builder.h"
+#include "server/core/model/content_hash.h"
+#include "server/core/parse/format.h"
+#include "server/core/model/json_writer.h"
+#include "server/core/schema/schema_validator.h"
 
 namespace hearth::fuzz {
 namespace {

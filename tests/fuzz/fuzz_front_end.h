@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "server/core/format.h"
+#include "server/core/parse/format.h"
 
 namespace hearth::fuzz {
 

@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/rpc/raw_call.h"
 #include "tests/robustness/robustness_fixture.h"
 
 namespace hearth::robustness {
@@ -49,17 +50,14 @@ TEST_F(HostileRequestsTest, MalformedProtobufGetsInvalidArgument) {
   // The server-streaming method too.
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  grpc::Slice slice(kGarbage);
-  grpc::ByteBuffer request(&slice, 1);
-  const grpc::internal::RpcMethod watch("/hearth.v1.ConfigService/WatchConfigs",
-                                        grpc::internal::RpcMethod::SERVER_STREAMING);
-  std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
-      grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(daemon_->channel().get(), watch,
-                                                                    &ctx, request));
-  grpc::ByteBuffer msg;
+  testing::RawStream stream(daemon_->channel().get(), "/hearth.v1.ConfigService/WatchConfigs",
+                            &ctx);
+  stream.Write(kGarbage);
+  stream.WritesDone();
+  std::string msg;
   int messages = 0;
-  while (reader->Read(&msg)) ++messages;
-  grpc::Status s = reader->Finish();
+  while (stream.Read(&msg)) ++messages;
+  grpc::Status s = stream.Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
       << "promise broken: malformed WatchConfigs bytes get INVALID_ARGUMENT; got " << Describe(s)
       << " after " << messages << " messages";

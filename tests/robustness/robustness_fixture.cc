@@ -8,14 +8,12 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/impl/client_unary_call.h"
-#include "grpcpp/impl/rpc_method.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "hearth/status_code_name.h"
+#include "tests/fakes/rpc/raw_call.h"
 
 namespace hearth::robustness {
 namespace {
-
-constexpr const char* kHealthCheck = "/grpc.health.v1.Health/Check";
 
 std::chrono::system_clock::time_point DeadlineIn(absl::Duration d) {
   return absl::ToChronoTime(absl::Now() + d);
@@ -161,14 +159,14 @@ Health HostileDaemon::CheckHealth(absl::Duration timeout) const {
 }
 
 Health HealthOn(grpc::Channel* channel, absl::Duration timeout) {
-  std::string reply;
-  grpc::Status s = RawUnaryCall(channel, kHealthCheck, "", &reply, timeout);
+  auto stub = grpc::health::v1::Health::NewStub(channel->shared_from_this());
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineIn(timeout));
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status s = stub->Check(&context, grpc::health::v1::HealthCheckRequest(), &response);
   if (!s.ok()) return Health::kRpcFailed;
-  // HealthCheckResponse { ServingStatus status = 1; }: tag 0x08 then a one-byte varint.
-  if (reply.size() >= 2 && reply[0] == 0x08 && reply[1] >= 0 && reply[1] <= 3) {
-    return static_cast<Health>(reply[1]);
-  }
-  return reply.empty() ? Health::kUnknown : Health::kRpcFailed;
+  if (response.status() < 0 || response.status() > 3) return Health::kRpcFailed;
+  return static_cast<Health>(response.status());
 }
 
 bool HostileDaemon::WaitHealth(Health want, absl::Duration timeout) {
@@ -296,24 +294,9 @@ Served Capture(const HostileDaemon& daemon, const std::string& name) {
 grpc::Status RawUnaryCall(grpc::Channel* channel, const std::string& method,
                           const std::string& request_bytes, std::string* response_bytes,
                           absl::Duration timeout) {
-  grpc::Slice slice(request_bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
   grpc::ClientContext context;
   context.set_deadline(DeadlineIn(timeout));
-  const grpc::internal::RpcMethod rpc(method.c_str(), grpc::internal::RpcMethod::NORMAL_RPC);
-  grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-      channel, rpc, &context, request, &response);
-  if (response_bytes != nullptr) {
-    response_bytes->clear();
-    std::vector<grpc::Slice> slices;
-    if (status.ok() && response.Dump(&slices).ok()) {
-      for (const auto& s : slices) {
-        response_bytes->append(reinterpret_cast<const char*>(s.begin()), s.size());
-      }
-    }
-  }
-  return status;
+  return testing::RawUnaryCall(channel, method, request_bytes, response_bytes, &context);
 }
 
 }  // namespace hearth::robustness

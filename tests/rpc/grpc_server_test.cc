@@ -5,10 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/sync_stream.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/rpc/raw_call.h"
 #include "tests/fakes/test_certificates.h"
 #include "tests/rpc/rpc_fixture.h"
 
@@ -44,23 +44,14 @@ class GrpcServerTest : public testing_util::RpcFixture {
 TEST_F(GrpcServerTest, ReflectionListsTheServices) {
   Start();
   // grpc.reflection.v1alpha ServerReflectionRequest { list_services = 7: "*" }, by hand.
-  static const grpc::internal::RpcMethod kInfo(
-      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-      grpc::internal::RpcMethod::BIDI_STREAMING);
   grpc::ClientContext context;
   Bound(&context);
-  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream(
-      grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
-          channel_.get(), kInfo, &context));
+  auto stream = std::make_unique<testing::RawStream>(
+      channel_.get(), "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &context);
   auto ask = [&](const std::string& request_bytes) {
-    grpc::Slice slice(request_bytes);
-    EXPECT_TRUE(stream->Write(grpc::ByteBuffer(&slice, 1)));
-    grpc::ByteBuffer response;
-    EXPECT_TRUE(stream->Read(&response));
-    std::vector<grpc::Slice> slices;
-    EXPECT_TRUE(response.Dump(&slices).ok());
+    EXPECT_TRUE(stream->Write(request_bytes));
     std::string bytes;
-    for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    EXPECT_TRUE(stream->Read(&bytes));
     return bytes;
   };
   // list_services (field 7) = "*"
@@ -79,7 +70,7 @@ TEST_F(GrpcServerTest, ReflectionListsTheServices) {
       absl::StrCat("\x22", std::string(1, static_cast<char>(config_symbol.size())), config_symbol));
   EXPECT_THAT(config_file, HasSubstr("hearth/v1/config_service.proto"));
   stream->WritesDone();
-  grpc::ByteBuffer rest;
+  std::string rest;
   while (stream->Read(&rest)) {
   }
   EXPECT_TRUE(stream->Finish().ok());

@@ -2,40 +2,23 @@
 
 #include <thread>
 
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "grpcpp/impl/client_unary_call.h"
-#include "grpcpp/impl/rpc_method.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/support/sync_stream.h"
 #include "gtest/gtest.h"
+#include "tests/fakes/rpc/raw_call.h"
 #include "tests/rpc/rpc_fixture.h"
 
 namespace hearth::rpc {
 namespace {
 
-// grpc.health.v1 messages by hand (no health.proto here either).
-grpc::ByteBuffer Request(const std::string& service) {
-  std::string bytes;
-  if (!service.empty()) {
-    google::protobuf::io::StringOutputStream raw(&bytes);
-    google::protobuf::io::CodedOutputStream out(&raw);
-    out.WriteTag(0x0A);
-    out.WriteVarint32(static_cast<uint32_t>(service.size()));
-    out.WriteString(service);
-  }
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
+using grpc::health::v1::Health;
+using grpc::health::v1::HealthCheckRequest;
+using grpc::health::v1::HealthCheckResponse;
 
-int StatusOf(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  EXPECT_TRUE(buffer.Dump(&slices).ok());
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  if (bytes.empty()) return 0;
-  EXPECT_EQ(bytes.size(), 2u);
-  EXPECT_EQ(bytes[0], 0x08);
-  return bytes[1];
+HealthCheckRequest Request(const std::string& service) {
+  HealthCheckRequest request;
+  request.set_service(service);
+  return request;
 }
 
 class HealthTest : public testing_util::RpcFixture {
@@ -46,14 +29,11 @@ class HealthTest : public testing_util::RpcFixture {
   }
 
   grpc::Status Check(const std::string& service, int* status) {
-    static const grpc::internal::RpcMethod kCheck("/grpc.health.v1.Health/Check",
-                                                  grpc::internal::RpcMethod::NORMAL_RPC);
     grpc::ClientContext context;
     Bound(&context);
-    grpc::ByteBuffer response;
-    grpc::Status s = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-        channel_.get(), kCheck, &context, Request(service), &response);
-    if (s.ok()) *status = StatusOf(response);
+    HealthCheckResponse response;
+    grpc::Status s = Health::NewStub(channel_)->Check(&context, Request(service), &response);
+    if (s.ok()) *status = response.status();
     return s;
   }
 };
@@ -65,17 +45,17 @@ TEST_F(HealthTest, CheckFollowsServingAndProvider) {
   Start(EngineOptions(), options);
   int status = -1;
   ASSERT_TRUE(Check("", &status).ok());
-  EXPECT_EQ(status, HealthService::kServing);
+  EXPECT_EQ(status, HealthCheckResponse::SERVING);
   ASSERT_TRUE(Check("hearth.v1.ConfigService", &status).ok());
-  EXPECT_EQ(status, HealthService::kServing);
+  EXPECT_EQ(status, HealthCheckResponse::SERVING);
 
   server_->SetServing(false);
   ASSERT_TRUE(Check("", &status).ok());
-  EXPECT_EQ(status, HealthService::kNotServing);
+  EXPECT_EQ(status, HealthCheckResponse::NOT_SERVING);
   server_->SetServing(true);
   healthy = false;
   ASSERT_TRUE(Check("", &status).ok());
-  EXPECT_EQ(status, HealthService::kNotServing);
+  EXPECT_EQ(status, HealthCheckResponse::NOT_SERVING);
 
   grpc::Status unknown = Check("no.such.Service", &status);
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
@@ -90,32 +70,30 @@ TEST_F(HealthTest, NotServingBeforeFirstLoad) {
                                  grpc::InsecureChannelCredentials());
   int status = -1;
   ASSERT_TRUE(Check("", &status).ok());
-  EXPECT_EQ(status, HealthService::kNotServing);
+  EXPECT_EQ(status, HealthCheckResponse::NOT_SERVING);
 }
 
 TEST_F(HealthTest, WatchStreamsChangesAndEndsOnShutdown) {
   Start();
-  static const grpc::internal::RpcMethod kWatch("/grpc.health.v1.Health/Watch",
-                                                grpc::internal::RpcMethod::SERVER_STREAMING);
   grpc::ClientContext context;
   Bound(&context, 20);
-  std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
-      grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(channel_.get(), kWatch,
-                                                                    &context, Request("")));
-  grpc::ByteBuffer msg;
+  auto stub = Health::NewStub(channel_);
+  std::unique_ptr<grpc::ClientReader<HealthCheckResponse>> reader =
+      stub->Watch(&context, Request(""));
+  HealthCheckResponse msg;
   ASSERT_TRUE(reader->Read(&msg));
-  EXPECT_EQ(StatusOf(msg), HealthService::kServing);
+  EXPECT_EQ(msg.status(), HealthCheckResponse::SERVING);
 
   server_->SetServing(false);
   ASSERT_TRUE(reader->Read(&msg));
-  EXPECT_EQ(StatusOf(msg), HealthService::kNotServing);
+  EXPECT_EQ(msg.status(), HealthCheckResponse::NOT_SERVING);
   server_->SetServing(true);
   ASSERT_TRUE(reader->Read(&msg));
-  EXPECT_EQ(StatusOf(msg), HealthService::kServing);
+  EXPECT_EQ(msg.status(), HealthCheckResponse::SERVING);
 
   std::thread stopper([&] { server_->Shutdown(absl::Seconds(5)); });
   ASSERT_TRUE(reader->Read(&msg));
-  EXPECT_EQ(StatusOf(msg), HealthService::kNotServing);
+  EXPECT_EQ(msg.status(), HealthCheckResponse::NOT_SERVING);
   EXPECT_FALSE(reader->Read(&msg));
   grpc::Status status = reader->Finish();
   stopper.join();
@@ -124,18 +102,26 @@ TEST_F(HealthTest, WatchStreamsChangesAndEndsOnShutdown) {
 
 TEST_F(HealthTest, WatchOfUnknownServiceSaysServiceUnknown) {
   Start();
-  static const grpc::internal::RpcMethod kWatch("/grpc.health.v1.Health/Watch",
-                                                grpc::internal::RpcMethod::SERVER_STREAMING);
   grpc::ClientContext context;
   Bound(&context, 20);
-  std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
-      grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
-          channel_.get(), kWatch, &context, Request("no.such.Service")));
-  grpc::ByteBuffer msg;
+  auto stub = Health::NewStub(channel_);
+  std::unique_ptr<grpc::ClientReader<HealthCheckResponse>> reader =
+      stub->Watch(&context, Request("no.such.Service"));
+  HealthCheckResponse msg;
   ASSERT_TRUE(reader->Read(&msg));
-  EXPECT_EQ(StatusOf(msg), HealthService::kServiceUnknown);
+  EXPECT_EQ(msg.status(), HealthCheckResponse::SERVICE_UNKNOWN);
   context.TryCancel();
   reader->Finish();
+}
+
+TEST_F(HealthTest, MalformedRequestIsInvalidArgument) {
+  Start();
+  grpc::ClientContext context;
+  Bound(&context);
+  // Field 1 (service) announced as 100 bytes long with none following.
+  grpc::Status s = testing::RawUnaryCall(channel_.get(), "/grpc.health.v1.Health/Check",
+                                         std::string("\x0a\x64", 2), nullptr, &context);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
 }
 
 }  // namespace
