@@ -6,6 +6,13 @@
 #include "absl/strings/str_format.h"
 
 namespace hearthctl {
+
+JsonNode::JsonNode() = default;
+JsonNode::~JsonNode() = default;
+JsonNode::JsonNode(const JsonNode&) = default;
+JsonNode::JsonNode(JsonNode&&) noexcept = default;
+JsonNode& JsonNode::operator=(const JsonNode&) = default;
+JsonNode& JsonNode::operator=(JsonNode&&) noexcept = default;
 namespace {
 
 constexpr int kMaxDepth = 512;

@@ -20,6 +20,15 @@ struct JsonNode {
   std::vector<JsonNode> items;  // kArray
   std::vector<std::pair<std::string, JsonNode>> members;  // kObject
 
+  // Out of line: JsonNode is incomplete inside its own definition, and clang with libstdc++
+  // refuses to instantiate std::pair<std::string, JsonNode>'s destructor there.
+  JsonNode();
+  ~JsonNode();
+  JsonNode(const JsonNode&);
+  JsonNode(JsonNode&&) noexcept;
+  JsonNode& operator=(const JsonNode&);
+  JsonNode& operator=(JsonNode&&) noexcept;
+
   bool is_float() const;  // a kNumber with a fraction or exponent
 };
 
