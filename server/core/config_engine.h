@@ -9,8 +9,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/core/build/config_builder.h"
-#include "server/core/store/config_store.h"
 #include "server/core/source/file_system.h"
+#include "server/core/store/config_store.h"
 
 namespace hearth {
 

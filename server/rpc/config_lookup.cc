@@ -2,8 +2,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "server/core/model/absl_compat.h"
 #include "server/core/config_engine.h"
+#include "server/core/model/absl_compat.h"
 #include "server/core/model/config_name.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/value_proto.h"

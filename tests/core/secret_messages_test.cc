@@ -8,11 +8,11 @@
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/core/model/diagnostic.h"
-#include "server/core/parse/format.h"
 #include "server/core/build/interpolator.h"
-#include "server/core/schema/schema_validator.h"
+#include "server/core/model/diagnostic.h"
 #include "server/core/model/value.h"
+#include "server/core/parse/format.h"
+#include "server/core/schema/schema_validator.h"
 
 namespace hearth {
 namespace {
