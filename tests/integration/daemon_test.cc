@@ -216,6 +216,31 @@ TEST(DaemonTest, SettingsComeFromATomlConfigFile) {
   EXPECT_THAT(bad.err, HasSubstr("bad.toml: 1:"));
 }
 
+// The settings file is untrusted input too: bounded in size, and its errors name the key or the
+// position, never a value.
+TEST(DaemonTest, HostileSettingsFilesAreRefusedWithoutQuotingValues) {
+  TempDir state;
+  state.Write("huge.toml", "# " + std::string(1 << 20, 'x') + "\n");
+  auto huge = RunCommand({kHearthd, "serve", "--config", state.Path("huge.toml")}, 10s);
+  EXPECT_EQ(huge.exit_code, 2);
+  EXPECT_THAT(huge.err, HasSubstr("huge.toml: larger than"));
+
+  state.Write("typed.toml", "max-file-bytes = 1.5\n");
+  auto typed = RunCommand({kHearthd, "serve", "--config", state.Path("typed.toml")}, 10s);
+  EXPECT_EQ(typed.exit_code, 2);
+  EXPECT_THAT(typed.err, HasSubstr("--max-file-bytes: unsupported value type"));
+  EXPECT_THAT(typed.err, ::testing::Not(HasSubstr("1.5")));
+
+  state.Write("syntax.toml", "root = \"s3cr3t-token\nx = 1\n");
+  auto syntax = RunCommand({kHearthd, "serve", "--config", state.Path("syntax.toml")}, 10s);
+  EXPECT_EQ(syntax.exit_code, 2);
+  EXPECT_THAT(syntax.err, HasSubstr("syntax.toml: 1:"));
+  EXPECT_THAT(syntax.err, ::testing::Not(HasSubstr("s3cr3t")));
+
+  auto missing = RunCommand({kHearthd, "serve", "--config", state.Path("absent.toml")}, 10s);
+  EXPECT_EQ(missing.exit_code, 2);
+}
+
 TEST(DaemonTest, RenderAndCheckExitCodes) {
   TempDir root;
   root.Write("good/a.toml", "x = 1\n");
