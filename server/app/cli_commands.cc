@@ -2,13 +2,16 @@
 
 #include <ostream>
 
+#include "server/core/build/config_blame.h"
 #include "server/core/model/blame.h"
+#include "server/core/model/config_name.h"
 #include "server/core/model/json_writer.h"
+#include "server/core/store/config_renderer.h"
 
 namespace hearth {
 
 int RunRender(const RenderCommand& cmd, std::ostream& out, std::ostream& err) {
-  if (absl::Status s = ConfigEngine::ValidateName(cmd.name); !s.ok()) {
+  if (absl::Status s = ValidateConfigName(cmd.name); !s.ok()) {
     err << "hearthd render: " << s.message() << "\n";
     return 2;
   }
@@ -27,7 +30,7 @@ int RunRender(const RenderCommand& cmd, std::ostream& out, std::ostream& err) {
   }
   const ConfigVersion& version = *entry->version;
   if (cmd.blame) {
-    absl::StatusOr<std::vector<BlameEntry>> blamed = version.Blame(cmd.profile);
+    absl::StatusOr<std::vector<BlameEntry>> blamed = BlameConfig(version, cmd.profile);
     if (!blamed.ok()) {
       err << "hearthd render: " << blamed.status().message() << "\n";
       return 1;
@@ -41,8 +44,9 @@ int RunRender(const RenderCommand& cmd, std::ostream& out, std::ostream& err) {
     out << FormatBlame(entries, version.sources);
     return 0;
   }
-  absl::StatusOr<ConfigStore::RenderResult> rendered =
-      engine.store().Render(cmd.name, cmd.profile, cmd.path);
+  const ConfigRenderer renderer(&engine.store(), ConfigRenderer::Options{});
+  absl::StatusOr<ConfigRenderer::Result> rendered =
+      renderer.Render(cmd.name, cmd.profile, cmd.path);
   if (!rendered.ok()) {
     err << "hearthd render: " << rendered.status().message() << "\n";
     return absl::IsNotFound(rendered.status()) ? 3 : 1;

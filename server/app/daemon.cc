@@ -129,7 +129,7 @@ void LogRebuild(const ReloadCoordinator::RebuildSample& s, const ConfigEntry* en
   }
   std::vector<LogField> fields = {{"config", s.name}, {"result", result}};
   if (version != nullptr) {
-    fields.push_back(LogField::Number("revision", static_cast<int64_t>(version->revision)));
+    fields.push_back(LogField::Number("revision", static_cast<int64_t>(entry->version_revision)));
     fields.push_back(LogField::Number("files", static_cast<int64_t>(version->files.size())));
   }
   fields.push_back(LogField::Number("duration_seconds", absl::ToDoubleSeconds(s.duration)));
@@ -178,7 +178,8 @@ int RunDaemon(DaemonOptions options) {
     LogRebuild(s, entry.get());
   };
   auto coordinator = std::make_unique<ReloadCoordinator>(
-      &engine, std::make_unique<InotifyWatcher>(InotifyWatcher::Options{}), options.reload);
+      engine.options().roots, &engine, std::make_unique<InotifyWatcher>(InotifyWatcher::Options{}),
+      options.reload);
   if (absl::Status s = coordinator->Start(); !s.ok()) {
     spdlog::error("cannot start the reload coordinator: {}", s.ToString());
     return 1;
@@ -190,7 +191,7 @@ int RunDaemon(DaemonOptions options) {
   options.grpc.version = HEARTH_VERSION;
   options.grpc.interceptors = [exporter] { return exporter->interceptor_factories(); };
   absl::StatusOr<std::unique_ptr<rpc::GrpcServer>> server =
-      rpc::GrpcServer::Start(options.grpc, &engine);
+      rpc::GrpcServer::Start(options.grpc, &engine.store(), &engine);
   if (!server.ok()) {
     bool explained = false;
     std::vector<std::string> addresses = options.grpc.listen;

@@ -140,11 +140,6 @@ std::vector<MetricFamily> MetricsSampler::Collect() const {
     AddSample(&configs, counts.error, {{"state", "error"}});
     AddSample(&configs, counts.no_version, {{"state", "no_version"}});
     out.push_back(std::move(configs));
-    RenderCache::Stats cache = store->cache_stats();
-    out.push_back(Single("hearth_render_cache_bytes", cache.bytes));
-    out.push_back(Single("hearth_render_cache_evictions_total", cache.evictions));
-    out.push_back(Single("hearth_render_cache_hits_total", cache.hits));
-    out.push_back(Single("hearth_render_cache_misses_total", cache.misses));
     out.push_back(Single("hearth_revision", store->revision()));
   }
   if (const ReloadCoordinator* coordinator = sources_.coordinator) {
@@ -167,6 +162,11 @@ std::vector<MetricFamily> MetricsSampler::Collect() const {
     out.push_back(Single("hearth_reload_stalled", s.stalled ? 1 : 0));
   }
   if (const rpc::GrpcServer* grpc = sources_.grpc) {
+    RenderCache::Stats cache = grpc->render_cache_stats();
+    out.push_back(Single("hearth_render_cache_bytes", cache.bytes));
+    out.push_back(Single("hearth_render_cache_evictions_total", cache.evictions));
+    out.push_back(Single("hearth_render_cache_hits_total", cache.hits));
+    out.push_back(Single("hearth_render_cache_misses_total", cache.misses));
     rpc::WatchHub::Stats w = grpc->watch_stats();
     out.push_back(Single("hearth_watch_messages_coalesced_total", w.coalesced_total));
     out.push_back(Single("hearth_watch_messages_sent_total", w.messages_sent_total));

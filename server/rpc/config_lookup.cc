@@ -2,7 +2,6 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "server/core/config_engine.h"
 #include "server/core/model/absl_compat.h"
 #include "server/core/model/config_name.h"
 #include "server/rpc/status_util.h"
@@ -15,7 +14,7 @@ constexpr char kTokenVersion[] = "l1";
 
 }  // namespace
 
-grpc::Status LookupConfig(const ConfigStore& store, const v1::GetConfigRequest& request,
+grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigRequest& request,
                           v1::GetConfigResponse* out) {
   if (request.name().empty()) {
     return GrpcError(grpc::StatusCode::INVALID_ARGUMENT, "config name is required");
@@ -23,8 +22,8 @@ grpc::Status LookupConfig(const ConfigStore& store, const v1::GetConfigRequest& 
   if (absl::Status valid = ValidateConfigName(request.name()); !valid.ok()) {
     return ToGrpcStatus(valid);
   }
-  absl::StatusOr<ConfigStore::RenderResult> rendered =
-      store.Render(request.name(), request.profile(), request.path());
+  absl::StatusOr<ConfigRenderer::Result> rendered =
+      renderer.Render(request.name(), request.profile(), request.path());
   if (!rendered.ok()) return ToGrpcStatus(rendered.status());
   const ConfigEntry& entry = *rendered->entry;
   const RenderedDocument& doc = *rendered->doc;
@@ -32,7 +31,7 @@ grpc::Status LookupConfig(const ConfigStore& store, const v1::GetConfigRequest& 
   out->set_name(entry.name);
   if (entry.version != nullptr) {
     const ConfigVersion& version = *entry.version;
-    out->set_revision(version.revision);
+    out->set_revision(entry.version_revision);
     out->set_schema(version.schema);
     bool profile_used = request.profile().empty();
     for (const SourceFile& file : version.files) {
@@ -62,7 +61,7 @@ void FillConfigInfo(const ConfigEntry& entry, v1::ConfigInfo* out) {
   } else {
     const ConfigVersion& version = *entry.version;
     out->set_health(entry.errors.empty() ? v1::CONFIG_HEALTH_OK : v1::CONFIG_HEALTH_ERROR);
-    out->set_revision(version.revision);
+    out->set_revision(entry.version_revision);
     if (!version.variants.empty()) out->set_etag(version.variants.front().etag);
     for (std::string& profile : version.Profiles()) out->add_profiles(std::move(profile));
     for (const SourceFile& file : version.files) out->add_sources(file.name);

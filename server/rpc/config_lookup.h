@@ -4,15 +4,15 @@
 
 #include "grpcpp/support/status.h"
 #include "hearth/v1/config_service.pb.h"
-#include "server/core/store/config_store.h"
+#include "server/core/store/config_renderer.h"
 
 namespace hearth::rpc {
 
 // Fills `out` with config `request.name()` as GetConfig answers it (or returns the error status:
 // INVALID_ARGUMENT for bad names, NOT_FOUND, FAILED_PRECONDITION when nothing was ever built).
-// The document's JSON is copied once from the store's pre-rendered buffer, and not at all when
+// The document's JSON is copied once from the renderer's pre-rendered buffer, and not at all when
 // if_none_match is current.
-grpc::Status LookupConfig(const ConfigStore& store, const v1::GetConfigRequest& request,
+grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigRequest& request,
                           v1::GetConfigResponse* out);
 
 // The ListConfigs entry for one store entry.

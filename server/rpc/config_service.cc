@@ -17,23 +17,6 @@
 namespace hearth::rpc {
 namespace {
 
-constexpr size_t kMaxFileNameBytes = 255;  // NAME_MAX
-
-// A candidate's file name is a plain name inside the config directory.
-absl::Status ValidateFileName(const std::string& file_name) {
-  if (file_name.size() > kMaxFileNameBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("file_name is ", file_name.size(), " bytes; at most ", kMaxFileNameBytes));
-  }
-  if (file_name.empty() || file_name == "." || file_name == ".." ||
-      file_name.find('/') != std::string::npos || file_name.find('\0') != std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid file_name \"", KeyForMessage(file_name),
-                     "\": expected a plain file name such as \"10-db.yaml\""));
-  }
-  return absl::OkStatus();
-}
-
 // What GetConfig answers when the response cannot fit one gRPC message: gRPC itself would fail
 // the call with a bare RESOURCE_EXHAUSTED after the work was done.
 grpc::Status TooLarge(const std::string& name, size_t size, size_t limit) {
@@ -44,17 +27,22 @@ grpc::Status TooLarge(const std::string& name, size_t size, size_t limit) {
 
 }  // namespace
 
-ConfigService::ConfigService(ConfigEngine* engine, WatchHub* hub, WorkerPool* workers,
-                             ServerInfo info)
-    : engine_(engine), hub_(hub), workers_(workers), info_(std::move(info)) {}
+ConfigService::ConfigService(const ConfigRenderer* renderer, const DryRunner* dry_runner,
+                             WatchHub* hub, WorkerPool* workers, ServerInfo info)
+    : renderer_(renderer),
+      store_(&renderer->store()),
+      dry_runner_(dry_runner),
+      hub_(hub),
+      workers_(workers),
+      info_(std::move(info)) {}
 
 grpc::ServerUnaryReactor* ConfigService::GetServerInfo(grpc::CallbackServerContext* context,
                                                        const v1::GetServerInfoRequest* /*request*/,
                                                        v1::GetServerInfoResponse* response) {
   response->set_version(info_.version);
   response->set_instance_id(info_.instance_id);
-  response->set_revision(engine_->store().revision());
-  const ConfigStore::Counts counts = engine_->store().counts();
+  response->set_revision(store_->revision());
+  const ConfigStore::Counts counts = store_->counts();
   response->set_configs(counts.ok + counts.error + counts.no_version);
   response->set_start_time_seconds(absl::ToUnixSeconds(info_.started));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -66,7 +54,7 @@ grpc::ServerUnaryReactor* ConfigService::GetConfig(grpc::CallbackServerContext* 
                                                    const v1::GetConfigRequest* request,
                                                    v1::GetConfigResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  grpc::Status status = LookupConfig(engine_->store(), *request, response);
+  grpc::Status status = LookupConfig(*renderer_, *request, response);
   const size_t limit = hub_->options().max_message_bytes;
   if (status.ok() && response->ByteSizeLong() > limit) {
     status = TooLarge(request->name(), response->ByteSizeLong(), limit);
@@ -96,7 +84,7 @@ grpc::ServerUnaryReactor* ConfigService::BatchGetConfigs(grpc::CallbackServerCon
     v1::BatchGetConfigsResult* result = response->add_results();
     result->set_name(name);
     one.set_name(name);
-    grpc::Status status = LookupConfig(engine_->store(), one, result->mutable_config());
+    grpc::Status status = LookupConfig(*renderer_, one, result->mutable_config());
     // Results that would push the response past the message limit carry an error instead.
     const size_t size = result->ByteSizeLong() + 8;
     if (status.ok() && total + size > limit) {
@@ -134,8 +122,8 @@ grpc::ServerUnaryReactor* ConfigService::ListConfigs(grpc::CallbackServerContext
                               "response, with the same prefix"));
     return reactor;
   }
-  response->set_revision(engine_->store().revision());
-  const auto entries = engine_->store().List(request->prefix());
+  response->set_revision(store_->revision());
+  const auto entries = store_->List(request->prefix());
   auto it = entries.begin();
   if (!after.empty()) {
     it = std::upper_bound(
@@ -161,22 +149,23 @@ grpc::ServerUnaryReactor* ConfigService::ValidateConfig(grpc::CallbackServerCont
                             ? absl::InvalidArgumentError("config name is required")
                             : ValidateConfigName(request->name());
   for (int i = 0; status.ok() && i < request->files_size(); ++i) {
-    status = ValidateFileName(request->files(i).file_name());
+    status = ValidateSourceFileName(request->files(i).file_name());
   }
   if (!status.ok()) {
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
   }
   // The dry run reads the config's files: not inside a reaction.
-  ConfigEngine* engine = engine_;
-  const bool scheduled = workers_->TrySchedule([engine, request, response, reactor] {
-    std::vector<ConfigEngine::Candidate> candidates;
+  const DryRunner* dry_runner = dry_runner_;
+  const ConfigStore* store = store_;
+  const bool scheduled = workers_->TrySchedule([dry_runner, store, request, response, reactor] {
+    std::vector<DryRunCandidate> candidates;
     candidates.reserve(request->files_size());
     for (const v1::CandidateFile& file : request->files()) {
       candidates.push_back({file.file_name(), file.content()});
     }
     absl::StatusOr<BuildResult> result =
-        engine->Validate(request->name(), std::move(candidates), request->replace_on_disk());
+        dry_runner->Validate(request->name(), std::move(candidates), request->replace_on_disk());
     if (!result.ok()) {
       reactor->Finish(ToGrpcStatus(result.status()));
       return;
@@ -185,7 +174,7 @@ grpc::ServerUnaryReactor* ConfigService::ValidateConfig(grpc::CallbackServerCont
       reactor->Finish(GrpcError(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
       return;
     }
-    FillValidateResponse(engine->store(), request->name(), request->profile(), *result, response);
+    FillValidateResponse(*store, request->name(), request->profile(), *result, response);
     reactor->Finish(grpc::Status::OK);
   });
   if (!scheduled) {

@@ -5,18 +5,20 @@
 
 #include "absl/time/time.h"
 #include "hearth/v1/config_service.grpc.pb.h"
-#include "server/core/config_engine.h"
+#include "server/core/dry_runner.h"
+#include "server/core/store/config_renderer.h"
 #include "server/rpc/watch_hub.h"
 #include "server/rpc/worker_pool.h"
 
 namespace hearth::rpc {
 
-// hearth.v1.ConfigService over a ConfigEngine (callback API). Reads (Get, Batch, List) are answered
-// inside the reaction: they only copy shared_ptrs out of the store and the pre-rendered JSON into
-// the response (the one copy of the document). ValidateConfig reads files, so it runs on
-// `workers`; WatchConfigs streams are ConfigWatchReactors fed by `hub`.
+// hearth.v1.ConfigService over the store (callback API). Reads (Get, Batch, List) are answered
+// inside the reaction: they only copy shared_ptrs out of the store (through `renderer`) and the
+// pre-rendered JSON into the response (the one copy of the document). ValidateConfig reads files,
+// so it runs on `workers`, through the narrow DryRunner interface; WatchConfigs streams are
+// ConfigWatchReactors fed by `hub`.
 //
-// Thread-safety: thread-safe; engine, hub and workers must outlive the service.
+// Thread-safety: thread-safe; renderer, dry_runner, hub and workers must outlive the service.
 class ConfigService final : public v1::ConfigService::CallbackService {
  public:
   static constexpr int kDefaultPageSize = 100;
@@ -30,7 +32,8 @@ class ConfigService final : public v1::ConfigService::CallbackService {
     absl::Time started;
   };
 
-  ConfigService(ConfigEngine* engine, WatchHub* hub, WorkerPool* workers, ServerInfo info);
+  ConfigService(const ConfigRenderer* renderer, const DryRunner* dry_runner, WatchHub* hub,
+                WorkerPool* workers, ServerInfo info);
 
   grpc::ServerUnaryReactor* GetConfig(grpc::CallbackServerContext* context,
                                       const v1::GetConfigRequest* request,
@@ -51,7 +54,9 @@ class ConfigService final : public v1::ConfigService::CallbackService {
                                           v1::GetServerInfoResponse* response) override;
 
  private:
-  ConfigEngine* const engine_;
+  const ConfigRenderer* const renderer_;
+  const ConfigStore* const store_;  // renderer_->store()
+  const DryRunner* const dry_runner_;
   WatchHub* const hub_;
   WorkerPool* const workers_;
   const ServerInfo info_;

@@ -72,11 +72,10 @@ bool IsUnix(const std::string& address) { return absl::StartsWith(address, "unix
 
 }  // namespace
 
-GrpcServer::GrpcServer(Options options, ConfigEngine* engine)
-    : options_(std::move(options)), engine_(engine) {}
+GrpcServer::GrpcServer(Options options) : options_(std::move(options)) {}
 
-absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
-                                                              ConfigEngine* engine) {
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options, ConfigStore* store,
+                                                              const DryRunner* dry_runner) {
   if (options.listen.empty()) return absl::InvalidArgumentError("no listen address given");
   if (options.workers < 1) return absl::InvalidArgumentError("--workers must be at least 1");
   if (options.max_message_bytes < 1024 || options.max_message_bytes > (1u << 30)) {
@@ -87,8 +86,10 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
   if (!tcp_credentials.ok()) return tcp_credentials.status();
   if (options.instance_id.empty()) options.instance_id = RandomInstanceId();
 
-  std::unique_ptr<GrpcServer> server(new GrpcServer(std::move(options), engine));
+  std::unique_ptr<GrpcServer> server(new GrpcServer(std::move(options)));
   const Options& opts = server->options_;
+  server->renderer_ = std::make_unique<ConfigRenderer>(
+      store, ConfigRenderer::Options{.cache_bytes = opts.render_cache_bytes});
   server->workers_ =
       std::make_unique<WorkerPool>("rpc-worker", opts.workers, opts.max_queued_validations);
   WatchHub::Options hub_options;
@@ -98,9 +99,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options,
   hub_options.sender_threads = opts.watch_threads;
   hub_options.instance_id = opts.instance_id;
   hub_options.max_message_bytes = opts.max_message_bytes;
-  server->hub_ = std::make_unique<WatchHub>(&engine->store(), std::move(hub_options));
+  server->hub_ = std::make_unique<WatchHub>(store, std::move(hub_options));
   server->config_service_ = std::make_unique<ConfigService>(
-      engine, server->hub_.get(), server->workers_.get(),
+      server->renderer_.get(), dry_runner, server->hub_.get(), server->workers_.get(),
       ConfigService::ServerInfo{opts.version, opts.instance_id, absl::Now()});
   GrpcServer* self = server.get();
   server->health_service_ =

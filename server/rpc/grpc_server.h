@@ -12,7 +12,9 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "grpcpp/support/server_interceptor.h"
-#include "server/core/config_engine.h"
+#include "server/core/dry_runner.h"
+#include "server/core/store/config_renderer.h"
+#include "server/core/store/config_store.h"
 #include "server/rpc/config_service.h"
 #include "server/rpc/health_service.h"
 #include "server/rpc/reflection_v1_service.h"
@@ -23,14 +25,16 @@
 namespace hearth::rpc {
 
 // The gRPC front of hearthd: hearth.v1.ConfigService, grpc.health.v1.Health and server reflection
-// on every listen address, over one ConfigEngine.
+// on every listen address, over one ConfigStore (read through the server's own ConfigRenderer) and
+// one DryRunner (ValidateConfig).
 //
 // Threads: reactions run on gRPC's own callback threads (gRPC sizes that pool; no knob bounds it
 // in this gRPC version). `workers` bounds the threads *we* add: the pool that runs ValidateConfig
 // dry runs, and gRPC's thread quota (ResourceQuota::SetMaxThreads), which caps the synchronous
 // reflection service's threads. Watch streams are rendered by one sender thread (watch_threads).
 //
-// Thread-safety: all methods are thread-safe. The engine must outlive the server.
+// Thread-safety: all methods are thread-safe. The store and the dry runner must outlive the
+// server.
 class GrpcServer {
  public:
   using InterceptorFactories =
@@ -57,6 +61,7 @@ class GrpcServer {
     size_t max_watch_streams = 10000;       // all connections together
     int max_streams_per_connection = 1000;  // HTTP/2 concurrent streams per connection
     size_t max_dirty_per_stream = 4096;     // see WatchHub::Options
+    size_t render_cache_bytes = 64u << 20;  // sub-tree renderings kept (ConfigRenderer)
     // ValidateConfig dry runs waiting for one of the `workers` threads; beyond it calls get
     // RESOURCE_EXHAUSTED. At most `workers` run at once, each within its build budget, so dry
     // runs hold at most workers x BuildLimits::max_bytes.
@@ -74,7 +79,8 @@ class GrpcServer {
   // INVALID_ARGUMENT for bad options (unreadable TLS files ...), UNAVAILABLE when an address
   // cannot be bound, FAILED_PRECONDITION when a unix socket path is in use by a live process or
   // is not a socket (a stale socket is replaced; see UnixSocketClaim).
-  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(Options options, ConfigEngine* engine);
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(Options options, ConfigStore* store,
+                                                           const DryRunner* dry_runner);
 
   // Shutdown(absl::Seconds(5)) unless already shut down.
   ~GrpcServer();
@@ -99,15 +105,16 @@ class GrpcServer {
   void Shutdown(absl::Duration deadline);
 
   WatchHub::Stats watch_stats() const { return hub_->stats(); }
+  RenderCache::Stats render_cache_stats() const { return renderer_->cache_stats(); }
 
  private:
-  GrpcServer(Options options, ConfigEngine* engine);
+  explicit GrpcServer(Options options);
   bool IsServing() const;
 
   Options options_;  // Constant after Start().
-  ConfigEngine* const engine_;
   // Destroyed in reverse order: the gRPC server first (no more calls), then the services it
   // called into, then the hub and the worker pool.
+  std::unique_ptr<ConfigRenderer> renderer_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<ConfigService> config_service_;

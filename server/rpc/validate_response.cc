@@ -93,7 +93,7 @@ void FillValidateResponse(const ConfigStore& store, std::string_view name, std::
   if (served != nullptr && served->version != nullptr) {
     const RenderedDocument& current = served->version->Variant(profile);
     served_doc = current.doc.get();
-    out->set_served_revision(served->version->revision);
+    out->set_served_revision(served->version_revision);
   }
   ValueDiff diff = DiffValues(served_doc, candidate.doc.get());
   out->set_diff_truncated(diff.truncated);

@@ -34,8 +34,13 @@ const char* ReasonName(RescanReason reason) {
 
 }  // namespace
 
-ReloadCoordinator::ReloadCoordinator(ConfigEngine* engine, WatcherPtr watcher, Options options)
-    : engine_(engine), watcher_(std::move(watcher)), options_(std::move(options)) {}
+ReloadCoordinator::ReloadCoordinator(std::vector<std::string> roots, Rebuilder* rebuilder,
+                                     WatcherPtr watcher, Options options)
+    : roots_(std::move(roots)),
+      rebuilder_(rebuilder),
+      clock_(options.clock != nullptr ? options.clock : SystemClock()),
+      watcher_(std::move(watcher)),
+      options_(std::move(options)) {}
 
 ReloadCoordinator::~ReloadCoordinator() { Stop(); }
 
@@ -52,7 +57,7 @@ absl::Status ReloadCoordinator::Start() {
     callbacks.on_trouble = [this](Watcher::Trouble trouble, const std::string& detail) {
       OnTrouble(trouble, detail);
     };
-    status = watcher_->Start(engine_->options().roots, std::move(callbacks));
+    status = watcher_->Start(roots_, std::move(callbacks));
   }
   absl::Duration poll_interval;
   {
@@ -65,7 +70,7 @@ absl::Status ReloadCoordinator::Start() {
     spdlog::error("file watching unavailable ({}): full rescan every {}", status.ToString(),
                   absl::FormatDuration(poll_interval));
   }
-  last_rescan_ = absl::Now();  // the caller's initial ScanAll() follows
+  last_rescan_ = clock_->Now();  // the caller's initial ScanAll() follows
   thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();
 }
@@ -90,8 +95,8 @@ ReloadCoordinator::Stats ReloadCoordinator::stats() const {
   absl::MutexLock lock(&mu_);
   Stats stats = stats_;
   stats.degraded = DegradedLocked();
-  const absl::Time now = absl::Now();
-  stats.last_progress = std::max(heartbeat_, engine_->last_progress());
+  const absl::Time now = clock_->Now();
+  stats.last_progress = std::max(heartbeat_, rebuilder_->last_progress());
   stats.stalled_for = StalledForLocked(now);
   stats.stalled = options_.stall_threshold > absl::ZeroDuration() &&
                   stats.stalled_for > options_.stall_threshold;
@@ -108,7 +113,7 @@ bool ReloadCoordinator::IdleForTest() const {
 }
 
 void ReloadCoordinator::OnChange(const std::vector<std::string>& dirs) {
-  const absl::Time now = absl::Now();
+  const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
   stats_.dir_events += dirs.size();
   stats_.last_event = now;
@@ -142,7 +147,7 @@ absl::Duration ReloadCoordinator::StalledForLocked(absl::Time now) const {
   // Stopping is not work waiting: Stop() joins the worker itself.
   const bool waiting = busy_ || !queued_.empty() || rescan_reasons_ != 0;
   if (!waiting || !started_) return absl::ZeroDuration();
-  const absl::Time last = std::max(heartbeat_, engine_->last_progress());
+  const absl::Time last = std::max(heartbeat_, rebuilder_->last_progress());
   return std::max(absl::ZeroDuration(), now - last);
 }
 
@@ -185,8 +190,9 @@ void ReloadCoordinator::Run() {
       Beat();  // a round finished (or the first one is about to start)
       stats_.pending = bursts_.size();
       poll_interval = PollIntervalLocked();
-      mu_.AwaitWithDeadline(absl::Condition(this, &ReloadCoordinator::HasWorkLocked),
-                            NextDeadline(poll_interval));
+      // A timeout, not a deadline: the deadline is on clock_, the wait on real time.
+      mu_.AwaitWithTimeout(absl::Condition(this, &ReloadCoordinator::HasWorkLocked),
+                           NextDeadline(poll_interval) - clock_->Now());
       if (stop_) return;
       busy_ = true;
       Beat();
@@ -195,11 +201,11 @@ void ReloadCoordinator::Run() {
       poll_interval = PollIntervalLocked();  // a trouble may have just degraded the watcher
     }
     QueueBursts(std::move(queued));
-    if (poll_interval > absl::ZeroDuration() && absl::Now() >= last_rescan_ + poll_interval) {
+    if (poll_interval > absl::ZeroDuration() && clock_->Now() >= last_rescan_ + poll_interval) {
       reasons |= Bit(RescanReason::kPoll);
     }
     if (reasons != 0) FullRescan(reasons);
-    RebuildDue(absl::Now());
+    RebuildDue(clock_->Now());
   }
 }
 
@@ -222,7 +228,7 @@ void ReloadCoordinator::QueueBursts(std::vector<QueuedDir> queued) {
   for (const auto& [dir, dir_burst] : by_dir) {
     // The config at `dir` (known or not yet: a directory just created or moved in), and those
     // below it that a schema change or the directory's removal affects.
-    const std::vector<std::string> names = engine_->ConfigsUnder(dir);
+    const std::vector<std::string> names = rebuilder_->ConfigsUnder(dir);
     for (const std::string& name : names) {
       auto [it, inserted] = bursts_.try_emplace(name, Burst{dir_burst.first, dir_burst.last});
       if (!inserted) {
@@ -247,9 +253,9 @@ void ReloadCoordinator::FullRescan(uint32_t reasons) {
   } else {
     spdlog::info("full rescan ({})", why);
   }
-  const absl::Time start = absl::Now();
-  const ConfigEngine::Report report = engine_->ScanAll();
-  const absl::Time end = absl::Now();
+  const absl::Time start = clock_->Now();
+  const RebuildReport report = rebuilder_->ScanAll();
+  const absl::Time end = clock_->Now();
   last_rescan_ = start;
   // A burst whose every event came before the scan started is covered by the scan.
   for (auto it = bursts_.begin(); it != bursts_.end();) {
@@ -282,9 +288,9 @@ void ReloadCoordinator::RebuildDue(absl::Time now) {
     }
   }
   for (const auto& [name, burst] : due) {
-    const absl::Time rebuild_start = absl::Now();
-    const ConfigEngine::Report report = engine_->Rebuild(name);
-    const absl::Time rebuild_end = absl::Now();
+    const absl::Time rebuild_start = clock_->Now();
+    const RebuildReport report = rebuilder_->Rebuild(name);
+    const absl::Time rebuild_end = clock_->Now();
     RebuildSample sample;
     sample.name = name;
     sample.latency = rebuild_end - burst.first;

@@ -11,18 +11,20 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/core/config_engine.h"
+#include "server/core/rebuilder.h"
+#include "server/core/source/clock.h"
 #include "server/watch/watcher.h"
 
 namespace hearth {
 
-// Turns directory changes reported by a Watcher into ConfigEngine rebuilds.
+// Turns directory changes reported by a Watcher into rebuilds (through the narrow Rebuilder
+// interface, which ConfigEngine implements).
 //
-// Each changed directory is mapped to the configs it affects (ConfigEngine::ConfigsUnder); each
+// Each changed directory is mapped to the configs it affects (Rebuilder::ConfigsUnder); each
 // config is rebuilt once its burst of events has gone quiet for Options::quiet, or at the latest
 // Options::max_delay after the burst's first event (debounce). Rebuilds run on the coordinator's
 // own worker thread, one at a time, never on the watcher's thread. Full rescans
-// (ConfigEngine::ScanAll, which republishes only what changed) happen when the watcher lost
+// (Rebuilder::ScanAll, which republishes only what changed) happen when the watcher lost
 // events (queue overflow, watch limit, a lost root), on RequestRescan() (SIGHUP), and
 // periodically: every Options::poll_interval, and while the watcher is degraded or could not
 // start at all, at least every Options::degraded_poll_interval.
@@ -37,7 +39,7 @@ namespace hearth {
 // Thread-safety: Start() and Stop() are for the owner (one thread); the other public methods are
 // thread-safe. RequestRescan() is NOT async-signal-safe: call it from a signal-handling thread
 // (sigwait / signalfd), not from a signal handler.
-// Ownership: the engine must outlive the coordinator; the coordinator owns the watcher.
+// Ownership: the rebuilder must outlive the coordinator; the coordinator owns the watcher.
 class ReloadCoordinator {
  public:
   enum class RescanReason { kOverflow, kPoll, kSignal, kWatchFailure };
@@ -66,6 +68,8 @@ class ReloadCoordinator {
     // or scan under way) and no progress (a config built, a round finished) for this long, the
     // pipeline counts as stalled (Stats::stalled; readiness turns NOT_SERVING). Zero = never.
     absl::Duration stall_threshold = absl::Seconds(10);
+    // Timestamps (bursts, latencies, heartbeats); null is SystemClock(). Not owned.
+    const Clock* clock = nullptr;
     // Called on the worker thread after every debounced rebuild; must be quick.
     std::function<void(const RebuildSample&)> on_rebuild;
   };
@@ -97,14 +101,16 @@ class ReloadCoordinator {
     absl::Duration latency_max;
   };
 
-  ReloadCoordinator(ConfigEngine* engine, WatcherPtr watcher, Options options);
+  // Watches `roots` (the engine's, in the same order) and rebuilds through `rebuilder`.
+  ReloadCoordinator(std::vector<std::string> roots, Rebuilder* rebuilder, WatcherPtr watcher,
+                    Options options);
   // Stops (see Stop()).
   ~ReloadCoordinator();
   ReloadCoordinator(const ReloadCoordinator&) = delete;
   ReloadCoordinator& operator=(const ReloadCoordinator&) = delete;
 
-  // Starts the watcher on engine->options().roots and the worker thread. Call it BEFORE the
-  // initial engine->ScanAll(), so that no change made during that scan is missed. A watcher that
+  // Starts the watcher on the roots and the worker thread. Call it BEFORE the initial
+  // rebuilder->ScanAll(), so that no change made during that scan is missed. A watcher that
   // cannot start is logged and the coordinator polls instead (stats().watching is false); the
   // returned status is not OK only when Start() is called twice.
   absl::Status Start();
@@ -139,7 +145,7 @@ class ReloadCoordinator {
   bool HasWorkLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool DegradedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Duration StalledForLocked(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Beat() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { heartbeat_ = absl::Now(); }
+  void Beat() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { heartbeat_ = clock_->Now(); }
   absl::Duration PollIntervalLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
   // The worker's deadline for its next round: the earliest debounce expiry or poll.
@@ -148,7 +154,9 @@ class ReloadCoordinator {
   void FullRescan(uint32_t reasons);
   void RebuildDue(absl::Time now);
 
-  ConfigEngine* const engine_;  // not owned
+  const std::vector<std::string> roots_;
+  Rebuilder* const rebuilder_;  // not owned
+  const Clock* const clock_;    // options_.clock
   const WatcherPtr watcher_;
   const Options options_;  // Constant after construction.
   std::thread thread_;

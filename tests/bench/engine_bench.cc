@@ -14,6 +14,7 @@
 
 #include "benchmark/benchmark.h"
 #include "server/core/config_engine.h"
+#include "server/core/store/config_renderer.h"
 #include "tests/bench/corpus.h"
 
 // Counts every heap allocation in the process, so a benchmark can report allocations per call.
@@ -96,11 +97,11 @@ void BM_ServeCachedWholeDocument(benchmark::State& state) {
   o.roots = {tree.path()};
   hearth::ConfigEngine engine(o);
   engine.ScanAll();
-  const hearth::ConfigStore& store = engine.store();
+  const hearth::ConfigRenderer renderer(&engine.store(), {});
   uint64_t allocs_before = g_allocations.load();
   size_t bytes = 0;
   for (auto _ : state) {
-    auto r = store.Render("app", "", "");
+    auto r = renderer.Render("app", "", "");
     bytes += r->doc->json->size();
     benchmark::DoNotOptimize(r);
   }
@@ -118,9 +119,10 @@ void BM_ServeCachedSubtree(benchmark::State& state) {
   o.roots = {tree.path()};
   hearth::ConfigEngine engine(o);
   engine.ScanAll();
+  const hearth::ConfigRenderer renderer(&engine.store(), {});
   uint64_t allocs_before = g_allocations.load();
   for (auto _ : state) {
-    auto r = engine.store().Render("app", "", "section_1");
+    auto r = renderer.Render("app", "", "section_1");
     benchmark::DoNotOptimize(r);
   }
   state.counters["allocs_per_call"] =

@@ -276,7 +276,7 @@ TEST_F(HearthctlTest, WatchPrintsEventsAndResumesAfterRestart) {
   engine_->Rebuild("payments");
   auto options = ServerOptions();
   options.listen = {absl::StrCat("127.0.0.1:", port)};
-  auto restarted = GrpcServer::Start(options, engine_.get());
+  auto restarted = GrpcServer::Start(options, &engine_->store(), engine_.get());
   ASSERT_TRUE(restarted.ok()) << restarted.status();
   server_ = std::move(*restarted);
   server_->SetServing(true);

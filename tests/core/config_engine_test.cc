@@ -5,6 +5,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/core/model/config_name.h"
+#include "server/core/store/config_renderer.h"
 #include "tests/fakes/faulty_file_system.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -28,7 +30,7 @@ ConfigEngine::Options OptionsFor(std::vector<std::string> roots) {
 
 std::string Json(const ConfigEngine& engine, const std::string& name,
                  const std::string& profile = "") {
-  auto r = engine.store().Render(name, profile, "");
+  auto r = ConfigRenderer(&engine.store(), {}).Render(name, profile, "");
   if (!r.ok()) return std::string(r.status().message());
   return *r->doc->json;
 }
@@ -210,7 +212,6 @@ TEST(ConfigEngineTest, ConfigsUnderFindsAffectedNames) {
   EXPECT_THAT(engine.ConfigsUnder(root.Path("team")),
               UnorderedElementsAre("team", "team/a", "team/b"));
   EXPECT_THAT(engine.ConfigsUnder("/elsewhere"), IsEmpty());
-  EXPECT_EQ(engine.NameForDirectory(root.Path("team/a")), "team/a");
   root.Remove("solo");
   EXPECT_THAT(engine.ConfigsUnder(root.path()), ElementsAre("solo"));
 }
@@ -246,12 +247,12 @@ TEST(ConfigEngineTest, ValidateIsADryRun) {
   EXPECT_EQ(Json(engine, "app"), R"({"port":80})");
 }
 
-TEST(ConfigEngineTest, ValidateNameRejectsEscapes) {
+TEST(ConfigEngineTest, ConfigNameRuleRejectsEscapes) {
   for (const char* bad : {"", "/abs", "a/../b", "..", ".", "a//b", "a/", ".hidden", "a\\b"}) {
-    EXPECT_FALSE(ConfigEngine::ValidateName(bad).ok()) << bad;
+    EXPECT_FALSE(ValidateConfigName(bad).ok()) << bad;
   }
   for (const char* good : {"payments", "team-a/billing", "a.b/c_d"}) {
-    EXPECT_TRUE(ConfigEngine::ValidateName(good).ok()) << good;
+    EXPECT_TRUE(ValidateConfigName(good).ok()) << good;
   }
 }
 

@@ -172,7 +172,7 @@ TEST_F(WatchTest, UnknownResumePointGetsResetSnapshot) {
 
 TEST_F(WatchTest, CompactedResumePointGetsResetSnapshot) {
   auto engine_options = EngineOptions();
-  engine_options.store.tombstone_limit = 1;
+  engine_options.store_options.tombstone_limit = 1;
   Write("delta/00.json", "{}");
   Start(engine_options, ServerOptions());
   RemoveAll("alpha");

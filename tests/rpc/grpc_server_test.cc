@@ -97,7 +97,7 @@ TEST_F(GrpcServerTest, PortInUseFailsToStart) {
   Start();
   auto options = ServerOptions();
   options.listen = {absl::StrCat("127.0.0.1:", server_->port())};
-  auto second = GrpcServer::Start(options, engine_.get());
+  auto second = GrpcServer::Start(options, &engine_->store(), engine_.get());
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(second.status().message()), HasSubstr("cannot listen"));
@@ -108,18 +108,18 @@ TEST_F(GrpcServerTest, RejectsBadOptions) {
   auto options = ServerOptions();
   options.tls_cert = root_ + "/missing.pem";
   options.tls_key = root_ + "/missing.key";
-  auto server = GrpcServer::Start(options, engine_.get());
+  auto server = GrpcServer::Start(options, &engine_->store(), engine_.get());
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(server.status().message()), HasSubstr("missing.pem"));
 
   options = ServerOptions();
   options.tls_client_ca = root_ + "/ca.pem";
-  EXPECT_EQ(GrpcServer::Start(options, engine_.get()).status().code(),
+  EXPECT_EQ(GrpcServer::Start(options, &engine_->store(), engine_.get()).status().code(),
             absl::StatusCode::kInvalidArgument);
   options = ServerOptions();
   options.workers = 0;
-  EXPECT_EQ(GrpcServer::Start(options, engine_.get()).status().code(),
+  EXPECT_EQ(GrpcServer::Start(options, &engine_->store(), engine_.get()).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

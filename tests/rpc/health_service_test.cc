@@ -63,7 +63,7 @@ TEST_F(HealthTest, CheckFollowsServingAndProvider) {
 
 TEST_F(HealthTest, NotServingBeforeFirstLoad) {
   engine_ = std::make_unique<ConfigEngine>(EngineOptions());
-  auto server = GrpcServer::Start(ServerOptions(), engine_.get());
+  auto server = GrpcServer::Start(ServerOptions(), &engine_->store(), engine_.get());
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = std::move(*server);
   channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),

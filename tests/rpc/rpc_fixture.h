@@ -72,7 +72,7 @@ class RpcFixture : public ::testing::Test {
   void Start(ConfigEngine::Options engine_options, GrpcServer::Options server_options) {
     engine_ = std::make_unique<ConfigEngine>(std::move(engine_options));
     engine_->ScanAll();
-    auto server = GrpcServer::Start(std::move(server_options), engine_.get());
+    auto server = GrpcServer::Start(std::move(server_options), &engine_->store(), engine_.get());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     server_->SetServing(true);

@@ -11,6 +11,8 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "server/core/config_engine.h"
+#include "server/core/store/config_renderer.h"
 #include "server/watch/inotify_watcher.h"
 #include "server/watch/reload_coordinator.h"
 #include "tests/fakes/temp_dir.h"
@@ -51,8 +53,8 @@ class ReloadCoordinatorInotifyTest : public ::testing::Test {
     watcher_ = watcher.get();
     ReloadCoordinator::Options coordinator_options;
     coordinator_options.degraded_poll_interval = absl::Milliseconds(20);
-    coordinator_ =
-        std::make_unique<ReloadCoordinator>(engine_.get(), std::move(watcher), coordinator_options);
+    coordinator_ = std::make_unique<ReloadCoordinator>(engine_->options().roots, engine_.get(),
+                                                       std::move(watcher), coordinator_options);
     ASSERT_TRUE(coordinator_->Start().ok());
     engine_->ScanAll();
     ASSERT_TRUE(Stats().watching);
@@ -61,7 +63,7 @@ class ReloadCoordinatorInotifyTest : public ::testing::Test {
   // Waits until config `name` renders to `json` ("" waits until it no longer exists).
   bool WaitFor(const std::string& name, const std::string& json) {
     return Eventually([&] {
-      auto r = engine_->store().Render(name, "", "");
+      auto r = ConfigRenderer(&engine_->store(), {}).Render(name, "", "");
       if (json.empty()) return engine_->store().Get(name) == nullptr;
       return r.ok() && *r->doc->json == json;
     });

@@ -8,6 +8,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "server/core/config_engine.h"
+#include "server/core/store/config_renderer.h"
 #include "tests/fakes/fake_watcher.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -28,7 +30,7 @@ bool Eventually(Pred pred, absl::Duration deadline = kDeadline) {
 }
 
 std::string Json(const ConfigEngine& engine, const std::string& name) {
-  auto r = engine.store().Render(name, "", "");
+  auto r = ConfigRenderer(&engine.store(), {}).Render(name, "", "");
   if (!r.ok()) return std::string(r.status().message());
   return *r->doc->json;
 }
@@ -54,8 +56,8 @@ class ReloadCoordinatorTest : public ::testing::Test {
       absl::MutexLock lock(&mu_);
       samples_.push_back(sample);
     };
-    coordinator_ =
-        std::make_unique<ReloadCoordinator>(engine_.get(), std::move(watcher), std::move(options));
+    coordinator_ = std::make_unique<ReloadCoordinator>(engine_->options().roots, engine_.get(),
+                                                       std::move(watcher), std::move(options));
     ASSERT_TRUE(coordinator_->Start().ok());
     engine_->ScanAll();
   }
@@ -315,7 +317,7 @@ TEST(ReloadCoordinatorStallTest, AWedgedRebuildIsReportedAsStalledAndClearsWhenI
   FakeWatcher* fake = watcher.get();
   ReloadCoordinator::Options options;
   options.stall_threshold = absl::Milliseconds(300);
-  ReloadCoordinator coordinator(&engine, std::move(watcher), options);
+  ReloadCoordinator coordinator(engine.options().roots, &engine, std::move(watcher), options);
   ASSERT_TRUE(coordinator.Start().ok());
 
   // Idle for longer than the threshold: not stalled (no work waiting).

@@ -1,7 +1,5 @@
 #include "server/core/build/config_version.h"
 
-#include "server/core/parse/format.h"
-
 namespace hearth {
 
 const RenderedDocument& ConfigVersion::Variant(std::string_view profile) const {
@@ -17,24 +15,6 @@ std::vector<std::string> ConfigVersion::Profiles() const {
   std::vector<std::string> out;
   for (size_t i = 1; i < variants.size(); ++i) out.push_back(variants[i].profile);
   return out;
-}
-
-absl::StatusOr<std::vector<BlameEntry>> ConfigVersion::Blame(std::string_view profile) const {
-  const RenderedDocument& variant = Variant(profile);
-  std::vector<Value> parsed;
-  parsed.reserve(files.size());
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (!files[i].profile.empty() && files[i].profile != variant.profile) continue;
-    // Limits are generous: this text already parsed once within the configured limits.
-    absl::StatusOr<Value> layer = ParseDocument(FormatFromFileName(files[i].name), contents[i],
-                                                SourceRef{files[i].name, static_cast<uint32_t>(i)},
-                                                ParseLimits{.max_depth = 1 << 10});
-    if (!layer.ok()) return layer.status();
-    parsed.push_back(*std::move(layer));
-  }
-  std::vector<const Value*> layers;
-  for (const Value& v : parsed) layers.push_back(&v);
-  return ComputeBlame(*variant.doc, layers);
 }
 
 size_t ConfigVersion::ApproximateBytes() const {

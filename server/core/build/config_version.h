@@ -6,9 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/core/model/blame.h"
 #include "server/core/model/value.h"
 
 namespace hearth {
@@ -31,16 +29,18 @@ struct SourceFile {
   uint64_t size = 0;
 };
 
-// An immutable, published version of one config. Built by ConfigBuilder, stamped with a revision
-// by ConfigStore::Publish, then shared read-only (shared_ptr<const ConfigVersion>) by every reader.
+// One built version of one config: plain data, built by ConfigBuilder, then shared read-only
+// (shared_ptr<const ConfigVersion>) by the store and every reader. The store keeps the revision
+// it was published at on its own entry (ConfigEntry::version_revision), never in here, so one
+// version can never be seen with two revisions.
 struct ConfigVersion {
   std::string name;                  // "payments", "team-a/billing"
-  uint64_t revision = 0;             // global revision at which this version was published
   std::string root;                  // the root directory it was read from
   std::vector<SourceFile> files;     // contributing files in layering order
   std::vector<std::string> sources;  // display names indexed by Origin::file (files, then schema)
   // Text of files[i] as it was parsed. Kept instead of the parsed trees (about a tenth of their
-  // memory); Blame() re-parses it, so provenance always matches what is served.
+  // memory); BlameConfig() (config_blame.h) re-parses it, so provenance always matches what is
+  // served.
   std::vector<std::string> contents;
   std::string schema;  // display name of the schema applied, "" if none
   // variants[0] is the base document; then one per profile found among the files, sorted.
@@ -52,8 +52,6 @@ struct ConfigVersion {
   const RenderedDocument& Variant(std::string_view profile) const;
   // Profiles that have their own files, sorted.
   std::vector<std::string> Profiles() const;
-  // Provenance of every leaf of the `profile` variant ("config blame").
-  absl::StatusOr<std::vector<BlameEntry>> Blame(std::string_view profile) const;
   // Approximate resident bytes of this version (documents, sources, renderings).
   size_t ApproximateBytes() const;
 };

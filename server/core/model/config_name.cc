@@ -97,4 +97,19 @@ absl::Status ValidateConfigNamePrefix(std::string_view prefix) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateSourceFileName(std::string_view file_name) {
+  if (file_name.size() > kMaxSourceFileNameBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("file name is ", file_name.size(),
+                                                   " bytes; at most ", kMaxSourceFileNameBytes));
+  }
+  if (file_name.empty() || file_name == "." || file_name == ".." ||
+      file_name.find('/') != std::string_view::npos ||
+      file_name.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid file name '", KeyForMessage(file_name),
+                     "': expected a plain file name such as '10-db.yaml'"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace hearth

@@ -3,28 +3,17 @@
 #include <algorithm>
 
 #include "absl/hash/hash.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "server/core/model/absl_compat.h"
-#include "server/core/model/content_hash.h"
-#include "server/core/model/json_writer.h"
 
 namespace hearth {
-namespace {
-
-bool HasControlChar(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
-}
-
-}  // namespace
 
 ConfigStore::ConfigStore(Options options)
     : options_([&] {
         if (options.shards == 0) options.shards = 1;
         return options;
       }()),
-      shards_(new Shard[options_.shards]),
-      cache_(options_.render_cache_bytes) {}
+      clock_(options_.clock != nullptr ? options_.clock : SystemClock()),
+      shards_(new Shard[options_.shards]) {}
 
 ConfigStore::Shard& ConfigStore::ShardFor(std::string_view name) const {
   size_t h = absl::HashOf(Sv(name));
@@ -62,7 +51,22 @@ void ConfigStore::Notify(const Change& change) {
   for (const auto& [id, listener] : listeners_) listener(change);
 }
 
-uint64_t ConfigStore::Publish(std::shared_ptr<ConfigVersion> version) {
+uint64_t ConfigStore::Commit(ChangeKind kind, std::shared_ptr<ConfigEntry> entry,
+                             const ConfigEntry* current) {
+  const uint64_t rev = revision_.load() + 1;
+  entry->mod_revision = rev;
+  if (kind == ChangeKind::kUpdated) entry->version_revision = rev;
+  if (current != nullptr && current->deleted) tombstones_.erase(current->mod_revision);
+  if (entry->deleted) tombstones_.emplace(rev, entry->name);
+  const std::string name = entry->name;
+  Swap(std::move(entry));
+  revision_.store(rev, std::memory_order_release);
+  if (kind == ChangeKind::kDeleted) DropOldTombstones();
+  Notify({kind, name, rev});
+  return rev;
+}
+
+uint64_t ConfigStore::Publish(std::shared_ptr<const ConfigVersion> version) {
   absl::MutexLock writer(&writer_mu_);
   auto current = GetAny(version->name);
   if (current && !current->deleted && current->errors.empty() && current->version &&
@@ -71,17 +75,10 @@ uint64_t ConfigStore::Publish(std::shared_ptr<ConfigVersion> version) {
   }
   auto entry = std::make_shared<ConfigEntry>();
   entry->name = version->name;
-  const uint64_t rev = revision_.load() + 1;
-  version->revision = rev;
+  entry->last_attempt = version->built_at;
+  entry->last_success = version->built_at;
   entry->version = std::move(version);
-  entry->mod_revision = rev;
-  entry->last_attempt = entry->version->built_at;
-  entry->last_success = entry->version->built_at;
-  if (current && current->deleted) tombstones_.erase(current->mod_revision);
-  Swap(entry);
-  revision_.store(rev, std::memory_order_release);
-  Notify({ChangeKind::kUpdated, entry->name, rev});
-  return rev;
+  return Commit(ChangeKind::kUpdated, std::move(entry), current.get());
 }
 
 uint64_t ConfigStore::RecordError(std::string_view name, std::vector<std::string> errors) {
@@ -92,17 +89,12 @@ uint64_t ConfigStore::RecordError(std::string_view name, std::vector<std::string
   entry->name = std::string(name);
   if (current && !current->deleted) {
     entry->version = current->version;
+    entry->version_revision = current->version_revision;
     entry->last_success = current->last_success;
   }
-  if (current && current->deleted) tombstones_.erase(current->mod_revision);
   entry->errors = std::move(errors);
-  entry->last_attempt = absl::Now();
-  const uint64_t rev = revision_.load() + 1;
-  entry->mod_revision = rev;
-  Swap(entry);
-  revision_.store(rev, std::memory_order_release);
-  Notify({ChangeKind::kError, entry->name, rev});
-  return rev;
+  entry->last_attempt = clock_->Now();
+  return Commit(ChangeKind::kError, std::move(entry), current.get());
 }
 
 uint64_t ConfigStore::Remove(std::string_view name) {
@@ -112,15 +104,8 @@ uint64_t ConfigStore::Remove(std::string_view name) {
   auto entry = std::make_shared<ConfigEntry>();
   entry->name = std::string(name);
   entry->deleted = true;
-  entry->last_attempt = absl::Now();
-  const uint64_t rev = revision_.load() + 1;
-  entry->mod_revision = rev;
-  Swap(entry);
-  tombstones_.emplace(rev, entry->name);
-  revision_.store(rev, std::memory_order_release);
-  DropOldTombstones();
-  Notify({ChangeKind::kDeleted, entry->name, rev});
-  return rev;
+  entry->last_attempt = clock_->Now();
+  return Commit(ChangeKind::kDeleted, std::move(entry), current.get());
 }
 
 void ConfigStore::DropOldTombstones() {
@@ -164,45 +149,6 @@ std::vector<std::shared_ptr<const ConfigEntry>> ConfigStore::ChangedSince(uint64
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return a->mod_revision < b->mod_revision; });
   return out;
-}
-
-absl::StatusOr<ConfigStore::RenderResult> ConfigStore::Render(std::string_view name,
-                                                               std::string_view profile,
-                                                               std::string_view path) const {
-  auto entry = Get(name);
-  if (!entry) return absl::NotFoundError(absl::StrCat("config '", Sv(name), "' not found"));
-  if (!entry->version) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("config '", Sv(name), "' has no valid version yet: ",
-                     absl::StrJoin(entry->errors, "; ")));
-  }
-  const ConfigVersion& version = *entry->version;
-  const RenderedDocument& variant = version.Variant(profile);
-  if (path.empty()) {
-    cache_.CountHit();
-    // Aliasing constructor: shares ownership of the version, allocates nothing.
-    std::shared_ptr<const RenderedDocument> doc(entry->version, &variant);
-    return RenderResult{std::move(entry), std::move(doc)};
-  }
-  if (HasControlChar(profile) || HasControlChar(path)) {
-    return absl::InvalidArgumentError("profile and path must not contain control characters");
-  }
-  std::string key = RenderCache::Key(name, version.revision, variant.profile, path);
-  if (auto hit = cache_.Lookup(key)) return RenderResult{std::move(entry), std::move(hit)};
-  const Value* sub = variant.doc->FindPath(path);
-  if (sub == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("path '", Sv(path), "' not found in config '", Sv(name), "'"));
-  }
-  auto rendered = std::make_shared<RenderedDocument>();
-  rendered->profile = variant.profile;
-  rendered->path = std::string(path);
-  // Shares the version's tree: the sub-document lives as long as the rendering.
-  rendered->doc = std::shared_ptr<const Value>(variant.doc, sub);
-  rendered->json = std::make_shared<const std::string>(ToCanonicalJson(*sub));
-  rendered->etag = ContentHash(*rendered->json);
-  cache_.Insert(std::move(key), rendered);
-  return RenderResult{std::move(entry), std::move(rendered)};
 }
 
 int64_t ConfigStore::AddListener(Listener listener) {

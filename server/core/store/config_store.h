@@ -14,7 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/core/build/config_version.h"
-#include "server/core/store/render_cache.h"
+#include "server/core/source/clock.h"
 
 namespace hearth {
 
@@ -23,6 +23,7 @@ struct ConfigEntry {
   std::string name;
   // Last-known-good version; null if the config never built successfully.
   std::shared_ptr<const ConfigVersion> version;
+  uint64_t version_revision = 0;  // the revision at which `version` was published
   // Non-empty when the most recent rebuild failed: one "file:line:col: message" per error. The
   // version above keeps serving.
   std::vector<std::string> errors;
@@ -34,7 +35,10 @@ struct ConfigEntry {
   bool ok() const { return errors.empty() && !deleted; }
 };
 
-// The sharded, versioned, in-memory config store.
+// The sharded, versioned, in-memory config store: entries, revisions, tombstones and change
+// listeners. It keeps published versions and nothing derived from them (rendering sub-trees is
+// ConfigRenderer's job); a version is immutable from the moment it is handed in, and the store
+// stamps revisions on its own entries.
 //
 // Thread-safety: all methods are thread-safe. Readers take a shard's mutex only long enough to
 // copy a shared_ptr (they never block on a writer's work, which happens before the swap). Writers
@@ -44,8 +48,8 @@ class ConfigStore {
  public:
   struct Options {
     size_t shards = 16;
-    size_t render_cache_bytes = 64u << 20;
     size_t tombstone_limit = 10000;  // deleted names remembered for watch resumes
+    const Clock* clock = nullptr;    // stamps last_attempt; null is SystemClock(). Not owned.
   };
 
   enum class ChangeKind { kUpdated, kDeleted, kError };
@@ -58,14 +62,9 @@ class ConfigStore {
   // under the writer lock: listeners must be quick and must not call Publish/RecordError/Remove.
   using Listener = std::function<void(const Change&)>;
 
-  struct RenderResult {
-    std::shared_ptr<const ConfigEntry> entry;
-    std::shared_ptr<const RenderedDocument> doc;  // aliases the version or a cache entry
-  };
-
   struct Counts {
     size_t ok = 0;
-    size_t error = 0;  // last rebuild failed (may still serve a last-known-good)
+    size_t error = 0;       // last rebuild failed (may still serve a last-known-good)
     size_t no_version = 0;  // never built successfully
   };
 
@@ -74,9 +73,9 @@ class ConfigStore {
   ConfigStore& operator=(const ConfigStore&) = delete;
 
   // Publishes a successfully built version, clearing any recorded error. Assigns and returns the
-  // new revision; returns 0 (and changes nothing) when the current version has the same
-  // content_hash and no error is recorded.
-  uint64_t Publish(std::shared_ptr<ConfigVersion> version);
+  // new revision (ConfigEntry::version_revision); returns 0 (and changes nothing) when the current
+  // version has the same content_hash and no error is recorded.
+  uint64_t Publish(std::shared_ptr<const ConfigVersion> version);
   // Records a failed rebuild; the last-known-good keeps serving. Returns the new revision, or 0
   // when the same errors are already recorded.
   uint64_t RecordError(std::string_view name, std::vector<std::string> errors);
@@ -90,13 +89,6 @@ class ConfigStore {
   // Entries (tombstones included) changed after `revision`, sorted by mod_revision.
   std::vector<std::shared_ptr<const ConfigEntry>> ChangedSince(uint64_t revision) const;
 
-  // Renders `name` for `profile`, optionally a dotted sub-tree `path`. Whole documents are served
-  // from the version's pre-rendered buffer (no allocation, no copy); sub-trees through the LRU
-  // render cache. NOT_FOUND for unknown configs or paths; FAILED_PRECONDITION when the config has
-  // never built successfully (the message carries its errors).
-  absl::StatusOr<RenderResult> Render(std::string_view name, std::string_view profile,
-                                      std::string_view path) const;
-
   uint64_t revision() const { return revision_.load(std::memory_order_acquire); }
   // Changes at or below this revision may have been forgotten (tombstones dropped): a watcher
   // resuming from an older revision must be sent a fresh snapshot.
@@ -106,7 +98,6 @@ class ConfigStore {
   void RemoveListener(int64_t id);
 
   Counts counts() const;
-  RenderCache::Stats cache_stats() const { return cache_.stats(); }
 
  private:
   struct Shard {
@@ -116,13 +107,18 @@ class ConfigStore {
   };
   Shard& ShardFor(std::string_view name) const;
   std::shared_ptr<const ConfigEntry> GetAny(std::string_view name) const;
+  // The one commit path of every change: assigns the next revision to `entry` (and to its version
+  // for kUpdated), keeps the tombstone index, swaps the entry in under its shard's lock, publishes
+  // the revision and tells the listeners. `current` is the entry being replaced, or null.
+  uint64_t Commit(ChangeKind kind, std::shared_ptr<ConfigEntry> entry, const ConfigEntry* current)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   void Swap(std::shared_ptr<const ConfigEntry> entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   void Notify(const Change& change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   void DropOldTombstones() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
 
   const Options options_;  // Constant after construction.
+  const Clock* const clock_;
   std::unique_ptr<Shard[]> shards_;
-  mutable RenderCache cache_;
 
   absl::Mutex writer_mu_;
   std::atomic<uint64_t> revision_{0};

@@ -4,8 +4,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/core/model/content_hash.h"
-#include "server/core/model/json_writer.h"
+#include "server/core/store/config_renderer.h"
+#include "tests/fakes/simple_version.h"
 
 namespace hearth {
 namespace {
@@ -13,24 +13,16 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// A version of `name` whose base document is {"v": value}.
 std::shared_ptr<ConfigVersion> MakeVersion(const std::string& name, int64_t value) {
-  auto v = std::make_shared<ConfigVersion>();
-  v->name = name;
-  Value doc = Value::EmptyObject();
-  Value inner = Value::EmptyObject();
-  inner.MutableObject()["port"] = Value::Int(value);
-  doc.MutableObject()["v"] = Value::Int(value);
-  doc.MutableObject()["db"] = std::move(inner);
-  RenderedDocument r;
-  r.json = std::make_shared<const std::string>(ToCanonicalJson(doc));
-  r.etag = ContentHash(*r.json);
-  r.doc = std::make_shared<const Value>(std::move(doc));
-  v->variants.push_back(std::move(r));
-  v->content_hash = v->variants[0].etag;
-  v->built_at = absl::Now();
-  return v;
+  return MakeSimpleVersion(name, value);
 }
+
+// A clock a test sets.
+class FixedClock final : public Clock {
+ public:
+  absl::Time Now() const override { return now; }
+  absl::Time now = absl::FromUnixSeconds(1'700'000'000);
+};
 
 TEST(ConfigStoreTest, PublishAssignsIncreasingRevisions) {
   ConfigStore store({});
@@ -41,7 +33,7 @@ TEST(ConfigStoreTest, PublishAssignsIncreasingRevisions) {
   EXPECT_EQ(store.revision(), 3u);
   auto a = store.Get("a");
   ASSERT_NE(a, nullptr);
-  EXPECT_EQ(a->version->revision, 3u);
+  EXPECT_EQ(a->version_revision, 3u);
   EXPECT_EQ(a->mod_revision, 3u);
   EXPECT_EQ(*a->version->variants[0].json, R"({"db":{"port":2},"v":2})");
 }
@@ -60,13 +52,14 @@ TEST(ConfigStoreTest, ErrorKeepsLastKnownGood) {
   auto a = store.Get("a");
   ASSERT_NE(a, nullptr);
   ASSERT_NE(a->version, nullptr);
-  EXPECT_EQ(a->version->revision, 1u);
+  EXPECT_EQ(a->version_revision, 1u);
+  EXPECT_EQ(a->mod_revision, 2u);
   EXPECT_THAT(a->errors, ElementsAre("a/x.toml:3:1: bad"));
   EXPECT_FALSE(a->ok());
   // The same error again is not a change.
   EXPECT_EQ(store.RecordError("a", {"a/x.toml:3:1: bad"}), 0u);
   // Serving continues from the last-known-good.
-  auto r = store.Render("a", "", "");
+  auto r = ConfigRenderer(&store, {}).Render("a", "", "");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r->doc->json, R"({"db":{"port":1},"v":1})");
   // Republishing identical content clears the error (a change).
@@ -77,7 +70,7 @@ TEST(ConfigStoreTest, ErrorKeepsLastKnownGood) {
 TEST(ConfigStoreTest, ErrorWithoutVersionIsFailedPrecondition) {
   ConfigStore store({});
   store.RecordError("a", {"a/x.json:1:2: oops"});
-  auto r = store.Render("a", "", "");
+  auto r = ConfigRenderer(&store, {}).Render("a", "", "");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(r.status().message(), HasSubstr("a/x.json:1:2: oops"));
   EXPECT_EQ(store.counts().no_version, 1u);
@@ -96,11 +89,12 @@ TEST(ConfigStoreTest, RemoveLeavesTombstoneForWatchers) {
   EXPECT_EQ(changed[0]->name, "b");
   EXPECT_EQ(changed[1]->name, "a");
   EXPECT_TRUE(changed[1]->deleted);
-  EXPECT_EQ(store.Render("a", "", "").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ConfigRenderer(&store, {}).Render("a", "", "").status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(ConfigStoreTest, TombstonesAreBoundedAndAdvanceCompaction) {
-  ConfigStore store({.shards = 4, .render_cache_bytes = 1 << 20, .tombstone_limit = 2});
+  ConfigStore store({.shards = 4, .tombstone_limit = 2});
   for (int i = 0; i < 5; ++i) store.Publish(MakeVersion("c" + std::to_string(i), i));
   for (int i = 0; i < 5; ++i) store.Remove("c" + std::to_string(i));
   // Five deletions at revisions 6..10; only the last two are remembered.
@@ -119,35 +113,34 @@ TEST(ConfigStoreTest, ListFiltersByPrefixAndSorts) {
   EXPECT_EQ(store.List().size(), 4u);
 }
 
-TEST(ConfigStoreTest, WholeDocumentRenderSharesThePreRenderedBuffer) {
-  ConfigStore store({});
-  store.Publish(MakeVersion("a", 7));
-  auto r1 = store.Render("a", "", "");
-  auto r2 = store.Render("a", "no-such-profile", "");
-  ASSERT_TRUE(r1.ok());
-  ASSERT_TRUE(r2.ok());
-  // Same buffer, not a copy: the pointer identity is the zero-copy contract.
-  EXPECT_EQ(r1->doc->json.get(), r2->doc->json.get());
-  EXPECT_EQ(r1->doc->json.get(), store.Get("a")->version->variants[0].json.get());
+TEST(ConfigStoreTest, RevisionsAreStampedOnTheEntryNotTheVersion) {
+  // One immutable version published into two stores gets each store's own revision.
+  std::shared_ptr<const ConfigVersion> version = MakeVersion("a", 1);
+  ConfigStore first({});
+  ConfigStore second({});
+  first.Publish(MakeVersion("x", 1));
+  EXPECT_EQ(first.Publish(version), 2u);
+  EXPECT_EQ(second.Publish(version), 1u);
+  EXPECT_EQ(first.Get("a")->version_revision, 2u);
+  EXPECT_EQ(second.Get("a")->version_revision, 1u);
+  EXPECT_EQ(first.Get("a")->version.get(), second.Get("a")->version.get());
 }
 
-TEST(ConfigStoreTest, PathRenderIsCachedPerRevision) {
-  ConfigStore store({});
-  store.Publish(MakeVersion("a", 7));
-  auto r1 = store.Render("a", "", "db");
-  ASSERT_TRUE(r1.ok()) << r1.status();
-  EXPECT_EQ(*r1->doc->json, R"({"port":7})");
-  auto before = store.cache_stats();
-  auto r2 = store.Render("a", "", "db");
-  ASSERT_TRUE(r2.ok());
-  EXPECT_EQ(r1->doc.get(), r2->doc.get());
-  EXPECT_EQ(store.cache_stats().hits, before.hits + 1);
-  store.Publish(MakeVersion("a", 8));
-  auto r3 = store.Render("a", "", "db.port");
-  ASSERT_TRUE(r3.ok());
-  EXPECT_EQ(*r3->doc->json, "8");
-  EXPECT_EQ(store.Render("a", "", "db.nope").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(store.Render("a", "", "db\x1f").status().code(), absl::StatusCode::kInvalidArgument);
+TEST(ConfigStoreTest, TimestampsComeFromTheInjectedClock) {
+  FixedClock clock;
+  ConfigStore store({.clock = &clock});
+  auto version = MakeVersion("a", 1);
+  version->built_at = absl::FromUnixSeconds(1'600'000'000);
+  store.Publish(version);
+  EXPECT_EQ(store.Get("a")->last_success, version->built_at);
+  clock.now += absl::Seconds(30);
+  store.RecordError("a", {"a/x.toml:1:1: bad"});
+  EXPECT_EQ(store.Get("a")->last_attempt, clock.now);
+  EXPECT_EQ(store.Get("a")->last_success, version->built_at);
+  clock.now += absl::Seconds(30);
+  store.Remove("a");
+  ASSERT_EQ(store.ChangedSince(0).size(), 1u);
+  EXPECT_EQ(store.ChangedSince(0)[0]->last_attempt, clock.now);
 }
 
 TEST(ConfigStoreTest, ListenersSeeChangesInRevisionOrder) {
@@ -168,6 +161,7 @@ TEST(ConfigStoreTest, ListenersSeeChangesInRevisionOrder) {
 
 TEST(ConfigStoreTest, ConcurrentReadersAndWriterAgree) {
   ConfigStore store({.shards = 8});
+  const ConfigRenderer renderer(&store, {});
   store.Publish(MakeVersion("hot", 0));
   std::atomic<bool> stop{false};
   std::atomic<int> bad{0};
@@ -175,7 +169,7 @@ TEST(ConfigStoreTest, ConcurrentReadersAndWriterAgree) {
   for (int t = 0; t < 3; ++t) {
     readers.emplace_back([&] {
       while (!stop.load()) {
-        auto r = store.Render("hot", "", "");
+        auto r = renderer.Render("hot", "", "");
         if (!r.ok() || r->doc->json->empty()) bad.fetch_add(1);
       }
     });

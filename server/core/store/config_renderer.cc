@@ -1,0 +1,63 @@
+#include "server/core/store/config_renderer.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "server/core/model/absl_compat.h"
+#include "server/core/model/content_hash.h"
+#include "server/core/model/json_writer.h"
+
+namespace hearth {
+namespace {
+
+bool HasControlChar(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+
+}  // namespace
+
+ConfigRenderer::ConfigRenderer(const ConfigStore* store, Options options)
+    : store_(store), cache_(options.cache_bytes) {}
+
+absl::StatusOr<ConfigRenderer::Result> ConfigRenderer::Render(std::string_view name,
+                                                              std::string_view profile,
+                                                              std::string_view path) const {
+  std::shared_ptr<const ConfigEntry> entry = store_->Get(name);
+  if (!entry) return absl::NotFoundError(absl::StrCat("config '", Sv(name), "' not found"));
+  if (!entry->version) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "config '", Sv(name), "' has no valid version yet: ", absl::StrJoin(entry->errors, "; ")));
+  }
+  const ConfigVersion& version = *entry->version;
+  const RenderedDocument& variant = version.Variant(profile);
+  if (path.empty()) {
+    cache_.CountHit();
+    // Aliasing constructor: shares ownership of the version, allocates nothing.
+    std::shared_ptr<const RenderedDocument> doc(entry->version, &variant);
+    return Result{std::move(entry), std::move(doc)};
+  }
+  if (HasControlChar(profile) || HasControlChar(path)) {
+    return absl::InvalidArgumentError("profile and path must not contain control characters");
+  }
+  std::string key = RenderCache::Key(name, entry->version_revision, variant.profile, path);
+  if (auto hit = cache_.Lookup(key)) return Result{std::move(entry), std::move(hit)};
+  const Value* sub = variant.doc->FindPath(path);
+  if (sub == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("path '", Sv(path), "' not found in config '", Sv(name), "'"));
+  }
+  auto rendered = std::make_shared<RenderedDocument>();
+  rendered->profile = variant.profile;
+  rendered->path = std::string(path);
+  // Shares the version's tree: the sub-document lives as long as the rendering.
+  rendered->doc = std::shared_ptr<const Value>(variant.doc, sub);
+  rendered->json = std::make_shared<const std::string>(ToCanonicalJson(*sub));
+  rendered->etag = ContentHash(*rendered->json);
+  cache_.Insert(std::move(key), rendered);
+  return Result{std::move(entry), std::move(rendered)};
+}
+
+}  // namespace hearth
