@@ -1,0 +1,80 @@
+#include "server/core/build/config_blame.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/core/build/config_builder.h"
+
+namespace hearth {
+namespace {
+
+using ::testing::SizeIs;
+
+BuildFile File(const std::string& name, const std::string& content) {
+  BuildFile f;
+  f.meta.name = name;
+  f.meta.path = "/root/" + name;
+  f.meta.size = content.size();
+  f.content = content;
+  return f;
+}
+
+std::shared_ptr<const ConfigVersion> Build(std::vector<BuildFile> files) {
+  BuildInput in;
+  in.name = "app";
+  in.root = "/root";
+  in.files = std::move(files);
+  BuildResult result = ConfigBuilder::Build(std::move(in), BuildOptions{});
+  EXPECT_TRUE(result.ok()) << (result.errors.empty() ? "" : result.errors[0]);
+  return result.version;
+}
+
+const BlameEntry* Find(const std::vector<BlameEntry>& entries, const std::string& path) {
+  for (const BlameEntry& e : entries) {
+    if (e.path == path) return &e;
+  }
+  return nullptr;
+}
+
+TEST(ConfigBlameTest, NamesTheLayerThatSetEachLeafAndWhatItOverrode) {
+  auto version = Build({File("app/00-base.toml", "port = 80\nhost = \"a\"\n"),
+                        File("app/10-db.json", "{\n  \"port\": 81\n}\n"),
+                        File("app/20-db.prod.yaml", "port: 82\n")});
+  ASSERT_NE(version, nullptr);
+  absl::StatusOr<std::vector<BlameEntry>> base = BlameConfig(*version, "");
+  ASSERT_TRUE(base.ok()) << base.status();
+  ASSERT_THAT(*base, SizeIs(2));
+  const BlameEntry* port = Find(*base, "port");
+  ASSERT_NE(port, nullptr);
+  EXPECT_EQ(version->sources[port->origin.file], "app/10-db.json");
+  EXPECT_EQ(port->origin.line, 2u);
+  ASSERT_THAT(port->overrode, SizeIs(1));
+  EXPECT_EQ(version->sources[port->overrode[0].file], "app/00-base.toml");
+  EXPECT_EQ(port->overrode[0].line, 1u);
+
+  // The profile variant blames its own file; an unknown profile is the base.
+  absl::StatusOr<std::vector<BlameEntry>> prod = BlameConfig(*version, "prod");
+  ASSERT_TRUE(prod.ok()) << prod.status();
+  port = Find(*prod, "port");
+  ASSERT_NE(port, nullptr);
+  EXPECT_EQ(version->sources[port->origin.file], "app/20-db.prod.yaml");
+  EXPECT_THAT(port->overrode, SizeIs(2));
+  absl::StatusOr<std::vector<BlameEntry>> other = BlameConfig(*version, "nope");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(version->sources[Find(*other, "port")->origin.file], "app/10-db.json");
+}
+
+TEST(ConfigBlameTest, SourceTextThatNoLongerParsesIsAnErrorNotACrash) {
+  auto built = Build({File("app/00.json", "{\"a\": 1}")});
+  ASSERT_NE(built, nullptr);
+  ConfigVersion version = *built;
+  version.contents[0] = "{\"a\": ";  // as if the kept text were damaged
+  absl::StatusOr<std::vector<BlameEntry>> blamed = BlameConfig(version, "");
+  EXPECT_FALSE(blamed.ok());
+  EXPECT_THAT(std::string(blamed.status().message()), ::testing::HasSubstr("app/00.json"));
+}
+
+}  // namespace
+}  // namespace hearth
