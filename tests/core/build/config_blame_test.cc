@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/core/build/config_builder.h"
+#include "tests/fakes/build_file.h"
 
 namespace hearth {
 namespace {
@@ -13,12 +14,7 @@ namespace {
 using ::testing::SizeIs;
 
 BuildFile File(const std::string& name, const std::string& content) {
-  BuildFile f;
-  f.meta.name = name;
-  f.meta.path = "/root/" + name;
-  f.meta.size = content.size();
-  f.content = content;
-  return f;
+  return MakeBuildFile(name, content);
 }
 
 std::shared_ptr<const ConfigVersion> Build(std::vector<BuildFile> files) {

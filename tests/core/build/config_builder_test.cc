@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/core/parse/format.h"
+#include "tests/fakes/build_file.h"
 
 namespace hearth {
 namespace {
@@ -20,12 +21,7 @@ using ::testing::Not;
 using ::testing::StartsWith;
 
 BuildFile File(const std::string& name, const std::string& content) {
-  BuildFile f;
-  f.meta.name = name;
-  f.meta.path = "/root/" + name;
-  f.meta.size = content.size();
-  f.content = content;
-  return f;
+  return MakeBuildFile(name, content);
 }
 
 BuildInput Input(std::vector<BuildFile> files) {
