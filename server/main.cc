@@ -74,6 +74,7 @@ void AddEngineFlags(CLI::App* cmd, hearth::ConfigEngine::Options* o, BuildFlags*
 struct ServeFlags {
   std::string quiet = "5ms";
   std::string max_delay = "50ms";
+  bool leading_edge = true;
   std::string poll_interval = "0s";
   std::string progress_interval = "10s";
   std::string shutdown_grace = "5s";
@@ -193,6 +194,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(kDuration);
   serve_cmd
+      ->add_option("--leading-edge", serve_flags.leading_edge,
+                   "Rebuild at once when a change completes a file (closed after writing, "
+                   "renamed in, the ConfigMap ..data swap); changes during it gather into one "
+                   "trailing rebuild. false: every change waits for --debounce quiet")
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--poll-interval", serve_flags.poll_interval,
                    "Full rescan period, for filesystems without inotify events (NFS, FUSE); "
                    "0s: only while the watcher is degraded")
@@ -277,6 +284,7 @@ int main(int argc, char** argv) {
     }
     serve.reload.quiet = ToDuration(serve_flags.quiet);
     serve.reload.max_delay = ToDuration(serve_flags.max_delay);
+    serve.reload.leading_edge = serve_flags.leading_edge;
     serve.reload.poll_interval = ToDuration(serve_flags.poll_interval);
     serve.grpc.progress_interval = ToDuration(serve_flags.progress_interval);
     serve.shutdown_grace = ToDuration(serve_flags.shutdown_grace);

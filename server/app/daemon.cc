@@ -18,6 +18,7 @@
 #include "server/app/listen_diagnosis.h"
 #include "server/app/log_fields.h"
 #include "server/app/metrics_exporter.h"
+#include "server/core/build/config_builder.h"
 #include "server/watch/inotify_watcher.h"
 #include "spdlog/spdlog.h"
 
@@ -177,8 +178,10 @@ int RunDaemon(DaemonOptions options) {
     exporter->OnRebuild(s, s.published && !s.failed && entry == nullptr);
     LogRebuild(s, entry.get());
   };
+  InotifyWatcher::Options watcher_options;
+  watcher_options.is_config_file = &ConfigBuilder::IsConfigFile;  // what settles a directory
   auto coordinator = std::make_unique<ReloadCoordinator>(
-      engine.options().roots, &engine, std::make_unique<InotifyWatcher>(InotifyWatcher::Options{}),
+      engine.options().roots, &engine, std::make_unique<InotifyWatcher>(std::move(watcher_options)),
       options.reload);
   if (absl::Status s = coordinator->Start(); !s.ok()) {
     spdlog::error("cannot start the reload coordinator: {}", s.ToString());

@@ -33,6 +33,9 @@ constexpr uint32_t kRootFlags = IN_ONLYDIR;
 // What the directory holding a symlinked root is watched for: the link replaced or removed.
 constexpr uint32_t kLinkMask =
     IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR | IN_DONT_FOLLOW | IN_MASK_ADD;
+// Config files tracked as mid-write per directory; past it the directory stays unsettled (its
+// changes wait for quiet, as every change did before) until the entries age out.
+constexpr size_t kMaxTrackedWrites = 256;
 // How deep ReportSymlinkedDirs follows a ConfigMap's projected directories.
 constexpr int kMaxSymlinkDepth = 8;
 // How deep a tree is watched (the engine's own walk stops at the same depth).
@@ -121,6 +124,38 @@ bool ListSubdirs(const std::string& dir, std::vector<std::pair<std::string, bool
 
 void InotifyWatcher::Batch::Report(const std::string& dir) {
   if (seen_dirs.insert(dir).second) dirs.push_back(dir);
+}
+
+void InotifyWatcher::Batch::ReportCompleted(const std::string& dir) {
+  Report(dir);
+  completed.insert(dir);
+}
+
+bool InotifyWatcher::IsConfigFile(std::string_view name) const {
+  if (options_.is_config_file) return options_.is_config_file(name);
+  return !name.empty() && name[0] != '.';
+}
+
+void InotifyWatcher::TrackWrite(const std::string& dir, uint32_t mask, const std::string& name,
+                                Batch* batch) {
+  if (name.empty() || (mask & IN_ISDIR) || !IsConfigFile(name)) return;
+  if (mask & IN_CREATE) {
+    auto& files = writing_[dir];
+    if (files.size() < kMaxTrackedWrites || files.count(name) > 0) {
+      files[name] = absl::Now();
+    } else {
+      files[""] = absl::Now();  // too many: a marker that keeps the directory unsettled
+    }
+    return;
+  }
+  if (mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)) {
+    if (auto it = writing_.find(dir); it != writing_.end()) {
+      it->second.erase(name);
+      if (it->second.empty()) writing_.erase(it);
+    }
+  }
+  // A file written and closed, or moved in whole (an atomic save's rename): complete.
+  if (mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) batch->completed.insert(dir);
 }
 
 void InotifyWatcher::Batch::AddTrouble(Trouble trouble, std::string detail) {
@@ -318,8 +353,11 @@ void InotifyWatcher::HandleEvent(int wd, uint32_t mask, const std::string& name,
     if (name.empty() || !(mask & IN_ISDIR)) {
       // An entry of `dir` (or `dir` itself) changed.
       batch->Report(dir);
+      TrackWrite(dir, mask, name, batch);
       if ((mask & (IN_MOVED_TO | IN_CREATE)) && name == "..data") {
-        ReportSymlinkedDirs(dir, 0, batch);  // the kubelet's swap re-points every projected dir
+        // The kubelet's swap: one rename that re-points every projected dir at once, complete.
+        batch->ReportCompleted(dir);
+        ReportSymlinkedDirs(dir, 0, batch, /*completed=*/true);
       } else if (!name.empty() && !IsHiddenDir(name) &&
                  (mask & (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM))) {
         RewatchLink(JoinPath(dir, name), batch);  // perhaps a symlink to a directory
@@ -351,13 +389,29 @@ void InotifyWatcher::Deliver(Batch* batch) {
       absl::MutexLock lock(&stats_mu_);
       stats_.changes_reported += batch->dirs.size();
     }
-    if (callbacks_.on_change) callbacks_.on_change(batch->dirs);
+    std::vector<std::string> settled;
+    if (!batch->completed.empty()) {
+      const absl::Time stale = absl::Now() - options_.max_write_time;
+      for (auto it = writing_.begin(); it != writing_.end();) {
+        absl::erase_if(it->second, [&](const auto& file) { return file.second < stale; });
+        if (it->second.empty()) {
+          writing_.erase(it++);
+        } else {
+          ++it;
+        }
+      }
+      for (const std::string& dir : batch->dirs) {
+        if (batch->completed.count(dir) > 0 && writing_.count(dir) == 0) settled.push_back(dir);
+      }
+    }
+    if (callbacks_.on_change) callbacks_.on_change(batch->dirs, settled);
   }
   for (const auto& [trouble, detail] : batch->troubles) {
     if (callbacks_.on_trouble) callbacks_.on_trouble(trouble, detail);
   }
   batch->dirs.clear();
   batch->seen_dirs.clear();
+  batch->completed.clear();
   batch->troubles.clear();
 }
 
@@ -555,7 +609,8 @@ void InotifyWatcher::RewatchLink(const std::string& path, Batch* batch) {
   for (const std::string& f : found) batch->Report(f);
 }
 
-void InotifyWatcher::ReportSymlinkedDirs(const std::string& dir, int depth, Batch* batch) {
+void InotifyWatcher::ReportSymlinkedDirs(const std::string& dir, int depth, Batch* batch,
+                                         bool completed) {
   if (depth > kMaxSymlinkDepth) return;
   std::vector<std::string> children;
   DIR* d = opendir(dir.c_str());
@@ -575,8 +630,12 @@ void InotifyWatcher::ReportSymlinkedDirs(const std::string& dir, int depth, Batc
   }
   closedir(d);
   for (const std::string& child : children) {
-    batch->Report(child);
-    ReportSymlinkedDirs(child, depth + 1, batch);
+    if (completed) {
+      batch->ReportCompleted(child);
+    } else {
+      batch->Report(child);
+    }
+    ReportSymlinkedDirs(child, depth + 1, batch, completed);
   }
 }
 

@@ -62,6 +62,12 @@ class InotifyWatcher : public Watcher {
     absl::Duration retry_interval = absl::Seconds(5);
     // Size of the buffer for one read() of the inotify fd.
     size_t read_buffer_bytes = 64u << 10;
+    // Which file names are config files, for Callbacks::on_change's `settled` (ConfigBuilder::
+    // IsConfigFile in hearthd). Null: every name not starting with '.'.
+    std::function<bool(std::string_view file_name)> is_config_file;
+    // A config file created and never closed (a hard link, a FIFO, a writer that died) stops
+    // holding its directory unsettled after this long.
+    absl::Duration max_write_time = absl::Seconds(10);
   };
 
   InotifyWatcher() : InotifyWatcher(Options()) {}
@@ -86,8 +92,10 @@ class InotifyWatcher : public Watcher {
   struct Batch {
     std::vector<std::string> dirs;
     absl::flat_hash_set<std::string> seen_dirs;
+    absl::flat_hash_set<std::string> completed;  // dirs where a file was completed (see settled)
     std::vector<std::pair<Trouble, std::string>> troubles;
     void Report(const std::string& dir);
+    void ReportCompleted(const std::string& dir);
     void AddTrouble(Trouble trouble, std::string detail);
   };
   // Result of one inotify_add_watch.
@@ -99,6 +107,10 @@ class InotifyWatcher : public Watcher {
   // The watcher thread cannot go on: log, count, report kFailure, stay degraded.
   void Fail(const std::string& detail);
   void HandleEvent(int wd, uint32_t mask, const std::string& name, Batch* batch);
+  // Tracks config files being written in `dir` (created, not yet closed) and marks the
+  // directory completed in `batch` when `mask` finishes one.
+  void TrackWrite(const std::string& dir, uint32_t mask, const std::string& name, Batch* batch);
+  bool IsConfigFile(std::string_view name) const;
   void Deliver(Batch* batch);
 
   // Re-synchronises the watch table with the disk: watches every directory below the roots,
@@ -122,7 +134,7 @@ class InotifyWatcher : public Watcher {
   // reports it all.
   void RewatchLink(const std::string& path, Batch* batch);
   // Reports every directory reachable from `dir` through symlinked entries (ConfigMap swaps).
-  void ReportSymlinkedDirs(const std::string& dir, int depth, Batch* batch);
+  void ReportSymlinkedDirs(const std::string& dir, int depth, Batch* batch, bool completed);
   // For each root that is a symlink: remembers its target and watches the directory holding the
   // link, so that a re-pointed root (`ln -sfn v2 root`, rename) is seen at once.
   void WatchRootLinks();
@@ -158,6 +170,9 @@ class InotifyWatcher : public Watcher {
   std::map<std::string, std::string> root_real_;  // symlinked root -> its target's real path
   absl::flat_hash_map<int, std::vector<std::string>> link_roots_;  // wd of a link's directory
   absl::Time next_root_check_ = absl::InfiniteFuture();
+  // Config files created and not yet closed: directory -> file name -> when created. Bounded by
+  // kMaxTrackedWrites per directory and by Options::max_write_time.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, absl::Time>> writing_;
 
   mutable absl::Mutex stats_mu_;
   Stats stats_ ABSL_GUARDED_BY(stats_mu_);

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "spdlog/spdlog.h"
@@ -53,7 +54,10 @@ absl::Status ReloadCoordinator::Start() {
   absl::Status status = absl::UnavailableError("no watcher");
   if (watcher_ != nullptr) {
     Watcher::Callbacks callbacks;
-    callbacks.on_change = [this](const std::vector<std::string>& dirs) { OnChange(dirs); };
+    callbacks.on_change = [this](const std::vector<std::string>& dirs,
+                                 const std::vector<std::string>& settled) {
+      OnChange(dirs, settled);
+    };
     callbacks.on_trouble = [this](Watcher::Trouble trouble, const std::string& detail) {
       OnTrouble(trouble, detail);
     };
@@ -112,8 +116,10 @@ bool ReloadCoordinator::IdleForTest() const {
   return !busy_ && !HasWorkLocked() && stats_.pending == 0;
 }
 
-void ReloadCoordinator::OnChange(const std::vector<std::string>& dirs) {
+void ReloadCoordinator::OnChange(const std::vector<std::string>& dirs,
+                                 const std::vector<std::string>& settled) {
   const absl::Time now = clock_->Now();
+  const absl::flat_hash_set<std::string_view> settled_set(settled.begin(), settled.end());
   absl::MutexLock lock(&mu_);
   stats_.dir_events += dirs.size();
   stats_.last_event = now;
@@ -127,7 +133,9 @@ void ReloadCoordinator::OnChange(const std::vector<std::string>& dirs) {
     return;
   }
   if (!busy_ && queued_.empty()) Beat();  // as in RequestRescanLocked
-  for (const std::string& dir : dirs) queued_.push_back(QueuedDir{dir, now});
+  for (const std::string& dir : dirs) {
+    queued_.push_back(QueuedDir{dir, now, settled_set.contains(dir)});
+  }
 }
 
 void ReloadCoordinator::OnTrouble(Watcher::Trouble trouble, const std::string& detail) {
@@ -216,12 +224,14 @@ void ReloadCoordinator::QueueBursts(std::vector<QueuedDir> queued) {
     absl::Time first;
     absl::Time last;
     uint64_t count = 0;
+    bool settled = false;
   };
   absl::flat_hash_map<std::string, DirBurst> by_dir;
   for (QueuedDir& q : queued) {
     auto [it, inserted] = by_dir.try_emplace(std::move(q.dir), DirBurst{q.at, q.at, 0});
     it->second.first = std::min(it->second.first, q.at);
     it->second.last = std::max(it->second.last, q.at);
+    it->second.settled |= q.settled;
     ++it->second.count;
   }
   uint64_t requests = 0;
@@ -230,10 +240,12 @@ void ReloadCoordinator::QueueBursts(std::vector<QueuedDir> queued) {
     // below it that a schema change or the directory's removal affects.
     const std::vector<std::string> names = rebuilder_->ConfigsUnder(dir);
     for (const std::string& name : names) {
-      auto [it, inserted] = bursts_.try_emplace(name, Burst{dir_burst.first, dir_burst.last});
+      auto [it, inserted] =
+          bursts_.try_emplace(name, Burst{dir_burst.first, dir_burst.last, dir_burst.settled});
       if (!inserted) {
         it->second.first = std::min(it->second.first, dir_burst.first);
         it->second.last = std::max(it->second.last, dir_burst.last);
+        it->second.settled |= dir_burst.settled;
       }
       requests += dir_burst.count;
     }
@@ -280,7 +292,11 @@ void ReloadCoordinator::RebuildDue(absl::Time now) {
   std::vector<std::pair<std::string, Burst>> due;
   for (auto it = bursts_.begin(); it != bursts_.end();) {
     const Burst& burst = it->second;
-    if (now >= burst.last + options_.quiet || now >= burst.first + options_.max_delay) {
+    // The leading edge: a settled change (whole files) is rebuilt at once; whatever arrives
+    // while it rebuilds gathers into the next burst, one trailing rebuild. Other changes wait
+    // for quiet, at most max_delay.
+    if ((burst.settled && options_.leading_edge) || now >= burst.last + options_.quiet ||
+        now >= burst.first + options_.max_delay) {
       due.emplace_back(it->first, burst);
       it = bursts_.erase(it);
     } else {
@@ -302,6 +318,7 @@ void ReloadCoordinator::RebuildDue(absl::Time now) {
       absl::MutexLock lock(&mu_);
       Beat();
       ++stats_.rebuilds;
+      if (burst.settled && options_.leading_edge) ++stats_.leading_rebuilds;
       if (sample.published) ++stats_.published;
       if (sample.failed) ++stats_.failed;
       ++stats_.latency_count;

@@ -20,21 +20,25 @@ namespace hearth {
 // Turns directory changes reported by a Watcher into rebuilds (through the narrow Rebuilder
 // interface, which ConfigEngine implements).
 //
-// Each changed directory is mapped to the configs it affects (Rebuilder::ConfigsUnder); each
-// config is rebuilt once its burst of events has gone quiet for Options::quiet, or at the latest
-// Options::max_delay after the burst's first event (debounce). Rebuilds run on the coordinator's
-// own worker thread, one at a time, never on the watcher's thread. Full rescans
-// (Rebuilder::ScanAll, which republishes only what changed) happen when the watcher lost
+// Each changed directory is mapped to the configs it affects (Rebuilder::ConfigsUnder). When the
+// watcher reports the directory settled (a config file closed after writing or renamed in, the
+// ConfigMap `..data` swap, and no config file known to be mid-write), the config is rebuilt at
+// once: the leading edge, which costs no latency. Everything that arrives while it rebuilds
+// gathers into one burst, rebuilt once after it (the trailing rebuild; an unchanged result is
+// not republished). Other changes (a file created but not closed yet, a deletion, a rename away,
+// which may be one step of an editor's save) are debounced: rebuilt once their burst has gone
+// quiet for Options::quiet, or at the latest Options::max_delay after its first event. Rebuilds run
+// on the coordinator's own worker thread, one at a time, never on the watcher's thread. Full
+// rescans (Rebuilder::ScanAll, which republishes only what changed) happen when the watcher lost
 // events (queue overflow, watch limit, a lost root), on RequestRescan() (SIGHUP), and
 // periodically: every Options::poll_interval, and while the watcher is degraded or could not
 // start at all, at least every Options::degraded_poll_interval.
 //
-// Default debounce (quiet 5 ms, max 50 ms): an editor's atomic save or the kubelet's `..data`
-// swap is a burst of 2-6 events within well under a millisecond, so 5 ms of quiet coalesces each
-// into one rebuild with margin for a loaded machine, while adding only ~5 ms to the
-// change-to-publish latency. The 50 ms cap bounds staleness when a config is written
-// continuously (a script copying many files, a tool rewriting in a loop): it is rebuilt at least
-// 20 times a second, never starved by its own events.
+// Default debounce (quiet 5 ms, max 50 ms), for the changes that are not settled: an editor's
+// save dance is a burst of 2-6 events within well under a millisecond, so 5 ms of quiet
+// coalesces each into one rebuild with margin for a loaded machine. The 50 ms cap bounds staleness
+// when a config is written continuously (a script copying many files, a tool rewriting in a loop):
+// it is rebuilt at least 20 times a second, never starved by its own events.
 //
 // Thread-safety: Start() and Stop() are for the owner (one thread); the other public methods are
 // thread-safe. RequestRescan() is NOT async-signal-safe: call it from a signal-handling thread
@@ -56,6 +60,9 @@ class ReloadCoordinator {
   struct Options {
     absl::Duration quiet = absl::Milliseconds(5);
     absl::Duration max_delay = absl::Milliseconds(50);
+    // Rebuild a config at once when the watcher reports its directory settled (a file
+    // completed, nothing known mid-write), without waiting for `quiet`; see the class comment.
+    bool leading_edge = true;
     // Period of the full rescan; zero = off (while the watcher is healthy).
     absl::Duration poll_interval = absl::ZeroDuration();
     // Period of the full rescan while the watcher is degraded or failed, if poll_interval is zero
@@ -78,6 +85,7 @@ class ReloadCoordinator {
     uint64_t dir_events = 0;             // directories reported by the watcher
     uint64_t rebuild_requests = 0;       // (config, event) pairs, before coalescing
     uint64_t rebuilds = 0;               // ConfigEngine::Rebuild calls (after coalescing)
+    uint64_t leading_rebuilds = 0;       // of those, started on the leading edge (settled)
     uint64_t published = 0;              // versions (or removals) published by those rebuilds
     uint64_t failed = 0;                 // failed rebuilds
     uint64_t rescans_overflow = 0;       // full rescans because the watcher lost events
@@ -133,13 +141,15 @@ class ReloadCoordinator {
   struct Burst {
     absl::Time first;
     absl::Time last;
+    bool settled = false;  // a settled change is in it: rebuild now (the leading edge)
   };
   struct QueuedDir {
     std::string dir;
     absl::Time at;
+    bool settled = false;  // Watcher::Callbacks::on_change's `settled`
   };
 
-  void OnChange(const std::vector<std::string>& dirs);
+  void OnChange(const std::vector<std::string>& dirs, const std::vector<std::string>& settled);
   void OnTrouble(Watcher::Trouble trouble, const std::string& detail);
   void RequestRescanLocked(RescanReason reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool HasWorkLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

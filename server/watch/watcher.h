@@ -35,7 +35,16 @@ class Watcher {
     // Absolute directories whose entries (or the directory itself) changed, each at most once per
     // call. Directories that appeared are reported with every directory below them; directories
     // that vanished likewise (with the descendants that were being watched).
-    std::function<void(const std::vector<std::string>& dirs)> on_change;
+    //
+    // `settled` is the subset of `dirs` where this batch completed a file (a config file closed
+    // after writing or moved in, or the ConfigMap `..data` link swapped) and where no config
+    // file is known to be still mid-write (created, not yet closed): reading such a directory
+    // now sees whole files, so the receiver may rebuild at once instead of waiting for quiet.
+    // Other changes (creations, deletions, renames away, attributes) may be one step of a longer
+    // dance (an editor's save, a copy of several files) and are not settled.
+    std::function<void(const std::vector<std::string>& dirs,
+                       const std::vector<std::string>& settled)>
+        on_change;
     // Events may have been lost: rescan everything. `detail` is meant for logs.
     std::function<void(Trouble trouble, const std::string& detail)> on_trouble;
   };

@@ -32,13 +32,14 @@ void FakeWatcher::set_start_status(absl::Status status) {
   start_status_ = std::move(status);
 }
 
-bool FakeWatcher::EmitChange(const std::vector<std::string>& dirs) {
+bool FakeWatcher::EmitChange(const std::vector<std::string>& dirs,
+                             const std::vector<std::string>& settled) {
   absl::MutexLock lock(&mu_);
   if (!callbacks_.on_change || stopped_) return false;
   stats_.events += dirs.size();
   stats_.changes_reported += dirs.size();
   stats_.last_event = absl::Now();
-  callbacks_.on_change(dirs);
+  callbacks_.on_change(dirs, settled);
   return true;
 }
 

@@ -31,8 +31,10 @@ class FakeWatcher : public Watcher {
   void set_start_status(absl::Status status);
   void set_degraded(bool degraded) { degraded_.store(degraded); }
 
-  // Reports `dirs` as changed; false (nothing reported) if not started or stopped.
-  bool EmitChange(const std::vector<std::string>& dirs);
+  // Reports `dirs` as changed, `settled` of them settled (see Watcher::Callbacks::on_change);
+  // false (nothing reported) if not started or stopped.
+  bool EmitChange(const std::vector<std::string>& dirs,
+                  const std::vector<std::string>& settled = {});
   bool EmitTrouble(Trouble trouble, const std::string& detail = "fake trouble");
 
   std::vector<std::string> roots() const;

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -26,9 +28,15 @@ constexpr absl::Duration kDeadline = absl::Seconds(10);
 class Recorder {
  public:
   Watcher::Callbacks Callbacks() {
-    return {[this](const std::vector<std::string>& dirs) {
+    return {[this](const std::vector<std::string>& dirs, const std::vector<std::string>& settled) {
               absl::MutexLock lock(&mu_);
               for (const std::string& d : dirs) dirs_.push_back(d);
+              for (const std::string& d : settled) {
+                // The contract: settled is a subset of dirs.
+                if (std::find(dirs.begin(), dirs.end(), d) == dirs.end())
+                  settled_not_in_dirs_ = true;
+                settled_.push_back(d);
+              }
             },
             [this](Watcher::Trouble trouble, const std::string&) {
               absl::MutexLock lock(&mu_);
@@ -42,6 +50,21 @@ class Recorder {
       return std::find(dirs_.begin(), dirs_.end(), dir) != dirs_.end();
     };
     return mu_.AwaitWithTimeout(absl::Condition(&seen), kDeadline);
+  }
+  bool WaitForSettled(const std::string& dir) {
+    absl::MutexLock lock(&mu_);
+    auto seen = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return std::find(settled_.begin(), settled_.end(), dir) != settled_.end();
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&seen), kDeadline);
+  }
+  bool SawSettled(const std::string& dir) {
+    absl::MutexLock lock(&mu_);
+    return std::find(settled_.begin(), settled_.end(), dir) != settled_.end();
+  }
+  bool settled_not_in_dirs() {
+    absl::MutexLock lock(&mu_);
+    return settled_not_in_dirs_;
   }
   bool WaitForTrouble(Watcher::Trouble trouble) {
     absl::MutexLock lock(&mu_);
@@ -64,12 +87,15 @@ class Recorder {
   void Clear() {
     absl::MutexLock lock(&mu_);
     dirs_.clear();
+    settled_.clear();
     troubles_.clear();
   }
 
  private:
   absl::Mutex mu_;
   std::vector<std::string> dirs_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> settled_ ABSL_GUARDED_BY(mu_);
+  bool settled_not_in_dirs_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<Watcher::Trouble> troubles_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -242,6 +268,76 @@ TEST_F(InotifyWatcherTest, RmdirIsReportedAndUnwatched) {
   EXPECT_TRUE(Eventually([&] { return watcher_->stats().watches == 1; }));
 }
 
+// `settled` (Watcher::Callbacks::on_change): a directory is settled by a batch that completed a
+// config file in it (closed after writing, or renamed in) while no other config file there is
+// known to be mid-write; other changes are reported but not settled.
+TEST_F(InotifyWatcherTest, ClosingAWrittenFileSettlesItsDirectory) {
+  StartWatcher();
+  WriteFile(root_ + "/app/a.toml", "x = 1\n");
+  EXPECT_TRUE(recorder_.WaitForSettled(root_ + "/app"));
+  EXPECT_FALSE(recorder_.settled_not_in_dirs());
+}
+
+TEST_F(InotifyWatcherTest, RenameInSettlesButRenameAwayAndDeleteDoNot) {
+  WriteFile(root_ + "/app/a.toml", "x = 1\n");
+  WriteFile(root_ + "/app/.a.toml.tmp", "x = 2\n");
+  StartWatcher();
+  ASSERT_EQ(rename((root_ + "/app/a.toml").c_str(), (outside_ + "/a.toml").c_str()), 0);
+  ASSERT_TRUE(fs::remove(root_ + "/app/.a.toml.tmp"));
+  EXPECT_TRUE(recorder_.WaitForDir(root_ + "/app"));
+  Barrier();
+  EXPECT_FALSE(recorder_.SawSettled(root_ + "/app"));
+
+  ASSERT_EQ(rename((outside_ + "/a.toml").c_str(), (root_ + "/app/a.toml").c_str()), 0);
+  EXPECT_TRUE(recorder_.WaitForSettled(root_ + "/app"));
+}
+
+TEST_F(InotifyWatcherTest, AFileStillOpenForWritingHoldsItsDirectoryUnsettled) {
+  StartWatcher();
+  const int fd = open((root_ + "/app/b.toml").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "y = ", 4), 4);
+  EXPECT_TRUE(recorder_.WaitForDir(root_ + "/app"));
+  // Another file completed beside it: the directory is still not whole.
+  WriteFile(root_ + "/app/a.toml", "x = 1\n");
+  Barrier();
+  EXPECT_FALSE(recorder_.SawSettled(root_ + "/app"));
+
+  ASSERT_EQ(write(fd, "1\n", 2), 2);
+  ASSERT_EQ(close(fd), 0);
+  EXPECT_TRUE(recorder_.WaitForSettled(root_ + "/app"));
+}
+
+TEST_F(InotifyWatcherTest, OnlyConfigFilesSettleOrHoldADirectory) {
+  InotifyWatcher::Options options;
+  options.is_config_file = [](std::string_view name) { return name.ends_with(".toml"); };
+  StartWatcher(options);
+  // vim's probe file `4913` and an editor's swap file: neither completes nor holds anything.
+  const int fd = open((root_ + "/app/.a.toml.swp").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  WriteFile(root_ + "/app/4913", "");
+  EXPECT_TRUE(recorder_.WaitForDir(root_ + "/app"));
+  Barrier();
+  EXPECT_FALSE(recorder_.SawSettled(root_ + "/app"));
+
+  WriteFile(root_ + "/app/a.toml", "x = 1\n");  // the swap file still open does not matter
+  EXPECT_TRUE(recorder_.WaitForSettled(root_ + "/app"));
+  ASSERT_EQ(close(fd), 0);
+}
+
+TEST_F(InotifyWatcherTest, AFileNeverClosedStopsHoldingItsDirectoryAfterMaxWriteTime) {
+  InotifyWatcher::Options options;
+  options.max_write_time = absl::Milliseconds(1);
+  StartWatcher(options);
+  const int fd = open((root_ + "/app/b.toml").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  EXPECT_TRUE(recorder_.WaitForDir(root_ + "/app"));
+  absl::SleepFor(absl::Milliseconds(5));  // past max_write_time (a duration under test)
+  WriteFile(root_ + "/app/a.toml", "x = 1\n");
+  EXPECT_TRUE(recorder_.WaitForSettled(root_ + "/app"));
+  ASSERT_EQ(close(fd), 0);
+}
+
 // The Kubernetes ConfigMap volume (envoy's SymlinkAtomicRename): the kubelet writes a new
 // `..TIMESTAMP` directory, points `..data_tmp` at it, renames it over `..data` and removes the
 // old directory. The visible files are symlinks `name -> ..data/name`.
@@ -267,6 +363,9 @@ TEST_F(InotifyWatcherTest, KubernetesConfigMapSymlinkSwap) {
 
   EXPECT_TRUE(recorder_.WaitForDir(cfg));
   EXPECT_TRUE(recorder_.WaitForDir(cfg + "/team"));
+  // The swap is one rename that replaces every file at once: settled, projected dirs included.
+  EXPECT_TRUE(recorder_.WaitForSettled(cfg));
+  EXPECT_TRUE(recorder_.WaitForSettled(cfg + "/team"));
   Barrier();
   EXPECT_FALSE(recorder_.SawUnder(cfg + "/.."));
   EXPECT_EQ(watcher_->stats().watches, 5u);  // + 2 barriers

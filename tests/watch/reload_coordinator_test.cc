@@ -133,6 +133,66 @@ TEST_F(ReloadCoordinatorTest, BurstForOneConfigCoalescesIntoOneRebuild) {
   EXPECT_EQ(Json(*engine_, "app"), R"({"x":3})");
 }
 
+TEST_F(ReloadCoordinatorTest, SettledChangeIsRebuiltAtOnceOnTheLeadingEdge) {
+  ReloadCoordinator::Options options;
+  options.quiet = absl::Seconds(60);  // neither can trigger the rebuild within the deadline
+  options.max_delay = absl::Seconds(60);
+  Start(options);
+  root_.WriteAtomic("app/a.toml", "x = 7\n");
+  ASSERT_TRUE(fake_->EmitChange({Dir("app")}, {Dir("app")}));
+  EXPECT_TRUE(Eventually([&] { return Json(*engine_, "app") == R"({"x":7})"; }));
+  EXPECT_TRUE(Eventually([&] { return Stats().rebuilds == 1 && Idle(); }));
+  EXPECT_EQ(Stats().leading_rebuilds, 1u);
+  ASSERT_TRUE(Eventually([&] { return !Samples().empty(); }));
+  EXPECT_LT(Samples()[0].latency, options.quiet);
+}
+
+TEST_F(ReloadCoordinatorTest, UnsettledChangeInTheSameBurstWaitsNoLonger) {
+  // A directory reported settled once in a burst makes the whole burst settled.
+  ReloadCoordinator::Options options;
+  options.quiet = absl::Seconds(60);
+  options.max_delay = absl::Seconds(60);
+  Start(options);
+  root_.Write("db/a.toml", "y = 8\n");
+  ASSERT_TRUE(fake_->EmitChange({Dir("app"), Dir("db")}, {Dir("db")}));
+  EXPECT_TRUE(Eventually([&] { return Json(*engine_, "db") == R"({"y":8})"; }));
+  EXPECT_EQ(Stats().leading_rebuilds, 1u);
+  EXPECT_EQ(Stats().rebuilds, 1u);  // app waits for quiet
+}
+
+TEST_F(ReloadCoordinatorTest, WithoutTheLeadingEdgeASettledChangeWaitsForTheDebounce) {
+  ReloadCoordinator::Options options;
+  options.leading_edge = false;
+  options.quiet = absl::Seconds(60);
+  options.max_delay = absl::Milliseconds(30);
+  Start(options);
+  root_.WriteAtomic("app/a.toml", "x = 9\n");
+  ASSERT_TRUE(fake_->EmitChange({Dir("app")}, {Dir("app")}));
+  EXPECT_TRUE(Eventually([&] { return Json(*engine_, "app") == R"({"x":9})"; }));
+  ASSERT_TRUE(Eventually([&] { return !Samples().empty(); }));
+  EXPECT_GE(Samples()[0].latency, absl::Milliseconds(30));
+  EXPECT_EQ(Stats().leading_rebuilds, 0u);
+}
+
+TEST_F(ReloadCoordinatorTest, ChangesDuringALeadingRebuildGatherIntoOneTrailingRebuild) {
+  ReloadCoordinator::Options options;
+  options.quiet = absl::Milliseconds(20);
+  options.max_delay = absl::Seconds(60);
+  Start(options);
+  root_.WriteAtomic("app/a.toml", "x = 10\n");
+  ASSERT_TRUE(fake_->EmitChange({Dir("app")}, {Dir("app")}));
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(fake_->EmitChange({Dir("app")}));
+  root_.WriteAtomic("app/a.toml", "x = 11\n");
+  ASSERT_TRUE(fake_->EmitChange({Dir("app")}));
+  EXPECT_TRUE(Eventually([&] { return Json(*engine_, "app") == R"({"x":11})" && Idle(); }));
+  const ReloadCoordinator::Stats stats = Stats();
+  EXPECT_EQ(stats.rebuild_requests, 52u);
+  EXPECT_EQ(stats.leading_rebuilds, 1u);
+  // The leading rebuild, then (unless all of it came before the worker woke) one trailing one.
+  EXPECT_GE(stats.rebuilds, 1u);
+  EXPECT_LE(stats.rebuilds, 2u);
+}
+
 TEST_F(ReloadCoordinatorTest, DistinctConfigsAreRebuiltSeparately) {
   Start({});
   ASSERT_TRUE(fake_->EmitChange({Dir("app"), Dir("db"), Dir("app")}));
