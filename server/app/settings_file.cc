@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/model/absl_compat.h"
 #include "server/core/model/value.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 
 namespace hearth {
 namespace {

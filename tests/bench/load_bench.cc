@@ -22,7 +22,7 @@
 
 #include "CLI/CLI.hpp"
 #include "server/core/config_engine.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 #include "simdjson.h"
 #include "tests/bench/corpus.h"
 #include "yaml-cpp/yaml.h"

@@ -12,6 +12,7 @@
 #include "server/core/model/diagnostic.h"
 #include "server/core/model/value.h"
 #include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 #include "server/core/schema/schema_validator.h"
 
 namespace hearth {

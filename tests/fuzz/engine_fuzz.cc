@@ -33,7 +33,7 @@
 #include "server/core/build/config_builder.h"
 #include "server/core/model/content_hash.h"
 #include "server/core/model/json_writer.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 #include "server/core/schema/schema_validator.h"
 
 namespace hearth::fuzz {

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 
 namespace hearth::fuzz {
 

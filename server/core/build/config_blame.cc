@@ -1,6 +1,7 @@
 #include "server/core/build/config_blame.h"
 
 #include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 
 namespace hearth {
 

@@ -9,7 +9,7 @@
 
 #include "server/core/model/build_budget.h"
 #include "server/core/build/config_version.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 #include "server/core/schema/schema_validator.h"
 
 namespace hearth {

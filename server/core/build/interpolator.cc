@@ -1,7 +1,6 @@
 #include "server/core/build/interpolator.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 #include <utility>
 
@@ -339,17 +338,7 @@ class Resolver {
       std::string_view part = dotted.substr(pos, dot == std::string_view::npos ? dot : dot - pos);
       more = dot != std::string_view::npos;
       pos = dot + 1;
-      Value* next = nullptr;
-      if (cur->is_object()) {
-        next = cur->MutableFind(part);
-      } else if (cur->is_array()) {
-        size_t index = 0;
-        auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), index);
-        if (ec == std::errc() && ptr == part.data() + part.size() &&
-            index < cur->AsArray().size()) {
-          next = &cur->MutableArray()[index];
-        }
-      }
+      Value* next = cur->MutableFindChild(part);
       if (next == nullptr) {
         std::string where = cur_path.empty() ? std::string("at the top level")
                                              : absl::StrCat("in \"", KeyForMessage(cur_path), "\"");

@@ -66,6 +66,21 @@ Value* Value::MutableFind(std::string_view key) {
   return it == obj.end() ? nullptr : &it->second;
 }
 
+const Value* Value::FindChild(std::string_view part) const {
+  if (is_object()) return Find(part);
+  if (!is_array()) return nullptr;
+  size_t index = 0;
+  auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), index);
+  if (ec != std::errc() || ptr != part.data() + part.size() || index >= AsArray().size()) {
+    return nullptr;
+  }
+  return &AsArray()[index];
+}
+
+Value* Value::MutableFindChild(std::string_view part) {
+  return const_cast<Value*>(static_cast<const Value*>(this)->FindChild(part));
+}
+
 const Value* Value::FindPath(std::string_view dotted) const {
   if (dotted.empty()) return this;
   const Value* cur = this;
@@ -75,18 +90,7 @@ const Value* Value::FindPath(std::string_view dotted) const {
     size_t dot = dotted.find('.', pos);
     std::string_view part =
         dotted.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
-    if (cur->is_object()) {
-      cur = cur->Find(part);
-    } else if (cur->is_array()) {
-      size_t index = 0;
-      auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), index);
-      if (ec != std::errc() || ptr != part.data() + part.size() || index >= cur->AsArray().size()) {
-        return nullptr;
-      }
-      cur = &cur->AsArray()[index];
-    } else {
-      return nullptr;
-    }
+    cur = cur->FindChild(part);
     if (cur == nullptr || dot == std::string_view::npos) return cur;
     pos = dot + 1;
   }

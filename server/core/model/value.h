@@ -67,8 +67,13 @@ class Value {
   // Object member lookup; nullptr when this is not an object or has no such key.
   const Value* Find(std::string_view key) const;
   Value* MutableFind(std::string_view key);
-  // Dotted-path lookup ("db.pool.max"; array elements by decimal index, "servers.0.host").
-  // The empty path is this value. nullptr when absent.
+  // One step of a dotted path: an object's member `part`, or an array's element at decimal index
+  // `part` ("0", "12"; no sign, no blanks). nullptr for a scalar, a missing key, or an index that
+  // is malformed or out of range.
+  const Value* FindChild(std::string_view part) const;
+  Value* MutableFindChild(std::string_view part);
+  // Dotted-path lookup ("db.pool.max"; array elements by decimal index, "servers.0.host"), one
+  // FindChild per segment. The empty path is this value. nullptr when absent.
   const Value* FindPath(std::string_view dotted) const;
 
   const Origin& origin() const { return origin_; }

@@ -8,12 +8,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/core/model/absl_compat.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/front_end.h"
 
 namespace hearth {
 namespace {
-
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 bool IsKeyStart(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '_'; }
@@ -275,10 +273,8 @@ class EnvParser {
 
 }  // namespace
 
-absl::StatusOr<Value> ParseEnv(std::string_view text, const SourceRef& src,
-                               const ParseLimits& limits) {
-  if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
-  if (absl::Status status = ValidateUtf8(text, src); !status.ok()) return status;
+absl::StatusOr<Value> front_end::Env(std::string_view text, const SourceRef& src,
+                                     const ParseLimits& limits) {
   return EnvParser(text, src, limits).Parse();
 }
 

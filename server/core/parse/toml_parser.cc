@@ -16,12 +16,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "server/core/model/absl_compat.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/front_end.h"
+#include "server/core/parse/text_position.h"
 
 namespace hearth {
 namespace {
-
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 // toml++ recurses when it builds and destroys tables named by dotted keys (`a.b.c... = 1`,
 // `[a.b.c...]`), so a hostile key with 100,000 parts overflows the stack before any limit of
@@ -194,39 +193,6 @@ class TomlDepthScanner {
   std::vector<Frame> frames_;
 };
 
-// toml++ counts columns in code points; our diagnostics count bytes (see LineColumnAt). This
-// converts, and costs nothing for all-ASCII documents.
-class ColumnMap {
- public:
-  explicit ColumnMap(std::string_view text) : text_(text) {
-    ascii_ = std::all_of(text.begin(), text.end(),
-                         [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  }
-
-  uint32_t ByteColumn(uint32_t line, uint32_t column) {
-    if (ascii_ || line == 0 || column == 0) return column;
-    if (line_starts_.empty()) {
-      line_starts_.push_back(0);
-      for (size_t i = 0; i < text_.size(); ++i) {
-        if (text_[i] == '\n') line_starts_.push_back(i + 1);
-      }
-    }
-    if (line > line_starts_.size()) return column;
-    size_t pos = line_starts_[line - 1];
-    // Step over column - 1 code points.
-    for (uint32_t c = 1; c < column && pos < text_.size() && text_[pos] != '\n'; ++c) {
-      ++pos;
-      while (pos < text_.size() && (static_cast<unsigned char>(text_[pos]) & 0xC0) == 0x80) ++pos;
-    }
-    return static_cast<uint32_t>(pos - line_starts_[line - 1] + 1);
-  }
-
- private:
-  std::string_view text_;
-  bool ascii_ = true;
-  std::vector<size_t> line_starts_;
-};
-
 // toml++'s parse errors quote source text: a whole number ("'99...9' is not representable in 64
 // bits"), the characters where a value went wrong ("expected 'true', saw 'tru'", "saw 'j'",
 // "saw 75"), or a key ("cannot redefine existing table 'a.b'"). Values must never reach a
@@ -299,7 +265,7 @@ void AppendOffset(std::string* out, const toml::time_offset& offset) {
 // bounded by limits.max_depth.
 class TomlConverter {
  public:
-  TomlConverter(const SourceRef& src, const ParseLimits& limits, ColumnMap* columns)
+  TomlConverter(const SourceRef& src, const ParseLimits& limits, ByteColumns* columns)
       : src_(src), limits_(limits), columns_(columns) {}
 
   // Converts `node` (container depth `depth` if it is a table or array) into `*out`.
@@ -390,16 +356,14 @@ class TomlConverter {
 
   const SourceRef& src_;
   const ParseLimits& limits_;
-  ColumnMap* const columns_;
+  ByteColumns* const columns_;
   absl::Status status_;
 };
 
 }  // namespace
 
-absl::StatusOr<Value> ParseToml(std::string_view text, const SourceRef& src,
-                                const ParseLimits& limits) {
-  if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
-  if (absl::Status status = ValidateUtf8(text, src); !status.ok()) return status;
+absl::StatusOr<Value> front_end::Toml(std::string_view text, const SourceRef& src,
+                                      const ParseLimits& limits) {
   const size_t too_deep = TomlDepthScanner(text, limits.max_depth).FindTooDeep();
   if (too_deep != std::string_view::npos) {
     uint32_t line = 0;
@@ -408,7 +372,7 @@ absl::StatusOr<Value> ParseToml(std::string_view text, const SourceRef& src,
     return DiagnosticError(src.name, line, column,
                            absl::StrCat("nesting deeper than ", limits.max_depth, " levels"));
   }
-  ColumnMap columns(text);
+  ByteColumns columns(text);  // toml++ counts columns in code points, we in bytes
   try {
     toml::table table = toml::parse(text);
     TomlConverter converter(src, limits, &columns);

@@ -31,12 +31,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "server/core/model/absl_compat.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/front_end.h"
+#include "server/core/parse/number_scan.h"
 
 namespace hearth {
 namespace {
 
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr std::string_view kCoreTagPrefix = "tag:yaml.org,2002:";
 // Aliases copy the anchored value; bound the total copied so that a "billion laughs" document
 // cannot exhaust memory. Generous for real configs (counted in nodes).
@@ -143,41 +143,6 @@ NumberKind ParseInt(std::string_view s, int64_t* out) {
   return NumberKind::kInt;
 }
 
-// Whether an unsigned decimal that does not fit a double is too large (rather than too small):
-// the position of its first significant digit plus its exponent is positive.
-bool OverflowsDouble(std::string_view s) {
-  size_t i = 0;
-  long magnitude = 0;
-  bool significant = false;
-  for (; i < s.size() && IsDec(s[i]); ++i) {
-    if (s[i] != '0' || significant) {
-      significant = true;
-      ++magnitude;
-    }
-  }
-  if (i < s.size() && s[i] == '.') {
-    for (++i; i < s.size() && IsDec(s[i]); ++i) {
-      if (significant) continue;
-      if (s[i] != '0') {
-        significant = true;
-      } else {
-        --magnitude;
-      }
-    }
-  }
-  long exponent = 0;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    const bool negative = i < s.size() && s[i] == '-';
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    for (; i < s.size() && IsDec(s[i]); ++i) {
-      if (exponent < 100000) exponent = exponent * 10 + (s[i] - '0');
-    }
-    if (negative) exponent = -exponent;
-  }
-  return magnitude + exponent > 0;
-}
-
 // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?  and .inf / .nan forms.
 NumberKind ParseFloat(std::string_view s, double* out) {
   std::string_view body = s;
@@ -207,7 +172,7 @@ NumberKind ParseFloat(std::string_view s, double* out) {
   std::string_view digits = s[0] == '+' ? s.substr(1) : s;
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *out);
   if (ec == std::errc::result_out_of_range) {
-    if (OverflowsDouble(body)) return NumberKind::kNonFinite;
+    if (DecimalOverflowsDouble(body)) return NumberKind::kNonFinite;
     *out = 0.0;  // underflow: as strtod, a value too small to represent reads as zero
     return NumberKind::kDouble;
   }
@@ -600,10 +565,8 @@ absl::Status CheckPrintable(std::string_view text, const SourceRef& src) {
 
 }  // namespace
 
-absl::StatusOr<Value> ParseYaml(std::string_view text, const SourceRef& src,
-                                const ParseLimits& limits) {
-  if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
-  if (absl::Status status = ValidateUtf8(text, src); !status.ok()) return status;
+absl::StatusOr<Value> front_end::Yaml(std::string_view text, const SourceRef& src,
+                                      const ParseLimits& limits) {
   if (absl::Status status = CheckPrintable(text, src); !status.ok()) return status;
   try {
     ViewStreamBuf buf(text);

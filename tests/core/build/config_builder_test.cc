@@ -9,7 +9,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 #include "tests/fakes/build_file.h"
 
 namespace hearth {

@@ -1,6 +1,7 @@
 #include "server/core/model/value.h"
 
 #include <string>
+#include <string_view>
 
 #include "gtest/gtest.h"
 #include "tests/core/json_literal.h"
@@ -48,6 +49,23 @@ TEST(ValueTest, FindPath) {
   // Every segment counts, including empty ones: "db." is not "db".
   EXPECT_EQ(doc.FindPath("db."), nullptr);
   EXPECT_EQ(doc.FindPath(".empty"), doc.Find("")->Find("empty"));
+}
+
+TEST(ValueTest, FindChildIsOneStepOfAPath) {
+  Value doc = J(R"({"a.b":1,"list":[10,20],"0":"key"})");
+  EXPECT_EQ(*doc.FindChild("a.b"), Value::Int(1));  // a key with a dot, taken whole
+  EXPECT_EQ(doc.FindChild("0"), doc.Find("0"));     // objects are looked up by key
+  const Value* list = doc.FindChild("list");
+  ASSERT_NE(list, nullptr);
+  EXPECT_EQ(*list->FindChild("1"), Value::Int(20));
+  for (std::string_view bad : {"2", "-1", "+0", " 0", "0 ", "", "x", "99999999999999999999999"}) {
+    EXPECT_EQ(list->FindChild(bad), nullptr) << bad;
+  }
+  EXPECT_EQ(Value::Int(1).FindChild("0"), nullptr);  // a scalar has no children
+  Value* mutable_item = doc.MutableFind("list")->MutableFindChild("0");
+  ASSERT_NE(mutable_item, nullptr);
+  *mutable_item = Value::Int(11);
+  EXPECT_EQ(*doc.FindPath("list.0"), Value::Int(11));
 }
 
 TEST(ValueTest, FindOnNonObject) {

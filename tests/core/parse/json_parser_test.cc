@@ -4,7 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 
 namespace hearth {
 namespace {
@@ -85,6 +85,23 @@ TEST(JsonParserTest, OriginsPointAtValues) {
   ExpectAt(v.FindPath("server.empty"), 5, 14);
   ExpectAt(v.FindPath("server.tls"), 6, 12);
   ExpectAt(v.Find("x"), 8, 8);
+}
+
+TEST(JsonParserTest, OriginsStayRightAfterEscapedQuotesAndBackslashes) {
+  // Strings whose content ends in backslashes or holds escaped quotes and structural
+  // characters: the positions of what follows them must not drift.
+  Value v = Parse(R"({"a\"}": "x\\", "b": ["\\\"]", -1.5e3, true],
+"c\\": {"d": null}, "e": "\u00e9,]}"})");
+  ExpectAt(v.Find("a\"}"), 1, 10);
+  ExpectAt(v.Find("b"), 1, 22);
+  ExpectAt(v.FindPath("b.0"), 1, 23);
+  ExpectAt(v.FindPath("b.1"), 1, 32);
+  ExpectAt(v.FindPath("b.2"), 1, 40);
+  ExpectAt(v.Find("c\\"), 2, 8);
+  ExpectAt(v.FindPath("c\\.d"), 2, 14);
+  ExpectAt(v.Find("e"), 2, 26);
+  // A duplicate key after such strings is still named where it is.
+  EXPECT_EQ(Error(R"({"x": "\\", "y": "\"", "x": 1})"), "app.json:1:24: duplicate key \"x\"");
 }
 
 TEST(JsonParserTest, CrlfAndBom) {

@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/core/model/absl_compat.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 
 namespace hearth {
 namespace {

@@ -17,7 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 #include "server/core/schema/schema_validator.h"
 #include "server/core/model/value.h"
 

@@ -7,7 +7,7 @@
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/core/parse/format.h"
+#include "server/core/parse/parse_document.h"
 #include "server/core/model/value.h"
 
 namespace hearth {
