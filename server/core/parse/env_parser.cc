@@ -104,7 +104,7 @@ class EnvParser {
     std::string value;
     absl::Status status;
     if (Peek() == '"' || Peek() == '\'') {
-      status = Peek() == '"' ? ParseDoubleQuoted(&value) : ParseSingleQuoted(&value);
+      status = ParseQuoted(&value);
       if (!status.ok()) return status;
       SkipBlanks();
       if (Peek() == '#') SkipToLineEnd();
@@ -132,43 +132,23 @@ class EnvParser {
     out->assign(text_.substr(begin, end - begin));
   }
 
-  // Single quotes: literal text, may span lines (CRLF is read as LF).
-  absl::Status ParseSingleQuoted(std::string* out) {
+  // A quoted value, which may span lines (CRLF is read as LF). Single quotes: literal text.
+  // Double quotes: \n \t \r \" \\ escapes, any other escape is an error.
+  absl::Status ParseQuoted(std::string* out) {
+    const char quote = text_[pos_];
+    const bool escapes = quote == '"';
     const uint32_t open_line = line_;
     const uint32_t open_column = Column();
     ++pos_;
     while (true) {
       if (AtEnd()) {
-        return DiagnosticError(src_.name, open_line, open_column,
-                               "unterminated single-quoted value");
+        return DiagnosticError(
+            src_.name, open_line, open_column,
+            escapes ? "unterminated double-quoted value" : "unterminated single-quoted value");
       }
       const char c = text_[pos_];
-      if (c == '\'') break;
-      if (c == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {
-        ++pos_;
-        continue;
-      }
-      out->push_back(c);
-      ++pos_;
-      if (c == '\n') NewLine();
-    }
-    ++pos_;
-    return absl::OkStatus();
-  }
-
-  // Double quotes: \n \t \r \" \\ escapes, may span lines (CRLF is read as LF).
-  absl::Status ParseDoubleQuoted(std::string* out) {
-    const uint32_t open_line = line_;
-    const uint32_t open_column = Column();
-    ++pos_;
-    while (true) {
-      if (AtEnd()) {
-        return DiagnosticError(src_.name, open_line, open_column,
-                               "unterminated double-quoted value");
-      }
-      const char c = text_[pos_];
-      if (c == '"') break;
-      if (c == '\\') {
+      if (c == quote) break;
+      if (c == '\\' && escapes) {
         const char e = pos_ + 1 < text_.size() ? text_[pos_ + 1] : '\0';
         switch (e) {
           case 'n':

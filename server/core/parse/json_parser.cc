@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/core/model/absl_compat.h"
+#include "server/core/parse/conversion_status.h"
 #include "server/core/parse/front_end.h"
 #include "server/core/parse/json_syntax_locator.h"
 #include "server/core/parse/text_position.h"
@@ -95,13 +96,13 @@ class TokenScanner {
 class JsonConverter {
  public:
   JsonConverter(std::string_view text, const SourceRef& src, const ParseLimits& limits)
-      : text_(text), tokens_(text), cursor_(text), src_(src), limits_(limits) {}
+      : text_(text), tokens_(text), cursor_(text), src_(src), errors_(src, limits.max_depth) {}
 
   bool Convert(simdjson::dom::element element, int depth, Value* out) {
     const Origin origin = NextOrigin(element.type());
     switch (element.type()) {
       case simdjson::dom::element_type::ARRAY: {
-        if (!CheckDepth(depth, origin)) return false;
+        if (!errors_.CheckDepth(depth, origin)) return false;
         *out = Value::EmptyArray(origin);
         simdjson::dom::array array = element.get_array().value_unsafe();
         Value::Array& items = out->MutableArray();
@@ -113,7 +114,7 @@ class JsonConverter {
         return true;
       }
       case simdjson::dom::element_type::OBJECT: {
-        if (!CheckDepth(depth, origin)) return false;
+        if (!errors_.CheckDepth(depth, origin)) return false;
         *out = Value::EmptyObject(origin);
         Value::Object& object = out->MutableObject();
         simdjson::dom::object members = element.get_object().value_unsafe();
@@ -124,8 +125,8 @@ class JsonConverter {
           const size_t size_before = object.size();
           auto it = object.try_emplace(object.end(), std::string(member.key));
           if (object.size() == size_before) {
-            return Fail(key_origin,
-                        absl::StrCat("duplicate key \"", KeyForMessage(member.key), "\""));
+            return errors_.Fail(key_origin,
+                                absl::StrCat("duplicate key \"", KeyForMessage(member.key), "\""));
           }
           if (!Convert(member.value, depth + 1, &it->second)) return false;
         }
@@ -135,7 +136,7 @@ class JsonConverter {
         *out = Value::Int(element.get_int64().value_unsafe(), origin);
         return true;
       case simdjson::dom::element_type::UINT64:
-        return Fail(origin, kJsonIntRangeMessage);
+        return errors_.Fail(origin, kJsonIntRangeMessage);
       case simdjson::dom::element_type::DOUBLE:
         *out = Value::Double(element.get_double().value_unsafe(), origin);
         return true;
@@ -149,10 +150,10 @@ class JsonConverter {
         *out = Value::Null(origin);
         return true;
     }
-    return Fail(origin, "unsupported JSON value");
+    return errors_.Fail(origin, "unsupported JSON value");
   }
 
-  absl::Status status() const { return status_; }
+  const absl::Status& status() const { return errors_.status(); }
 
  private:
   // The origin of the next key or value. If the scanner ever disagrees with the tree (it should
@@ -174,22 +175,12 @@ class JsonConverter {
     return origin;
   }
 
-  bool CheckDepth(int depth, const Origin& origin) {
-    if (depth <= limits_.max_depth) return true;
-    return Fail(origin, absl::StrCat("nesting deeper than ", limits_.max_depth, " levels"));
-  }
-  bool Fail(const Origin& origin, std::string_view message) {
-    status_ = DiagnosticError(src_.name, origin.line, origin.column, message);
-    return false;
-  }
-
   const std::string_view text_;
   TokenScanner tokens_;
   bool in_sync_ = true;
   LineCursor cursor_;
   const SourceRef& src_;
-  const ParseLimits& limits_;
-  absl::Status status_;
+  ConversionStatus errors_;
 };
 
 // Per-thread parser state, reused across calls (simdjson parsers are not thread-safe, and their

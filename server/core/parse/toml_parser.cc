@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "server/core/model/absl_compat.h"
+#include "server/core/parse/conversion_status.h"
 #include "server/core/parse/front_end.h"
 #include "server/core/parse/text_position.h"
 
@@ -266,7 +267,7 @@ void AppendOffset(std::string* out, const toml::time_offset& offset) {
 class TomlConverter {
  public:
   TomlConverter(const SourceRef& src, const ParseLimits& limits, ByteColumns* columns)
-      : src_(src), limits_(limits), columns_(columns) {}
+      : src_(src), columns_(columns), errors_(src, limits.max_depth) {}
 
   // Converts `node` (container depth `depth` if it is a table or array) into `*out`.
   bool Convert(toml::node& node, int depth, Value* out) {
@@ -274,7 +275,7 @@ class TomlConverter {
     const Origin origin{src_.file_id, at.line, columns_->ByteColumn(at.line, at.column)};
     switch (node.type()) {
       case toml::node_type::table: {
-        if (!CheckDepth(depth, origin)) return false;
+        if (!errors_.CheckDepth(depth, origin)) return false;
         *out = Value::EmptyObject(origin);
         Value::Object& object = out->MutableObject();
         // toml::table keeps keys in std::string order, as Value::Object does: append at the end.
@@ -285,7 +286,7 @@ class TomlConverter {
         return true;
       }
       case toml::node_type::array: {
-        if (!CheckDepth(depth, origin)) return false;
+        if (!errors_.CheckDepth(depth, origin)) return false;
         *out = Value::EmptyArray(origin);
         toml::array& array = *node.as_array();
         Value::Array& items = out->MutableArray();
@@ -304,7 +305,8 @@ class TomlConverter {
       case toml::node_type::floating_point: {
         const double d = node.as_floating_point()->get();
         if (!std::isfinite(d)) {
-          return Fail(origin, absl::StrCat("floating-point value ", std::isnan(d) ? "nan" : "inf",
+          return errors_.Fail(origin,
+                              absl::StrCat("floating-point value ", std::isnan(d) ? "nan" : "inf",
                                            " is not representable in JSON"));
         }
         *out = Value::Double(d, origin);
@@ -338,26 +340,15 @@ class TomlConverter {
       case toml::node_type::none:
         break;
     }
-    return Fail(origin, "unsupported TOML node");
+    return errors_.Fail(origin, "unsupported TOML node");
   }
 
-  absl::Status status() const { return status_; }
+  const absl::Status& status() const { return errors_.status(); }
 
  private:
-  bool CheckDepth(int depth, const Origin& origin) {
-    if (depth <= limits_.max_depth) return true;
-    return Fail(origin, absl::StrCat("nesting deeper than ", limits_.max_depth, " levels"));
-  }
-
-  bool Fail(const Origin& origin, std::string_view message) {
-    status_ = DiagnosticError(src_.name, origin.line, origin.column, message);
-    return false;
-  }
-
   const SourceRef& src_;
-  const ParseLimits& limits_;
   ByteColumns* const columns_;
-  absl::Status status_;
+  ConversionStatus errors_;
 };
 
 }  // namespace
