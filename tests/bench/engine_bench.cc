@@ -1,9 +1,12 @@
 // Micro-benchmarks of the engine's hot paths (Google Benchmark):
 //   - rebuilding one changed ~4 KB config (read, parse, merge, interpolate, validate, render,
 //     publish), next to parsing the same text alone with toml++ as the in-run baseline;
+//   - parsing one ~4 KB document through our front end (ParseDocument: BOM, UTF-8, positions,
+//     our rules, the Value tree) and with the bare library alone (toml++, simdjson's DOM);
 //   - serving a cached rendering, counting heap allocations per call (the contract is zero).
 //
 //   engine_bench --benchmark_min_time=0.5
+#include <simdjson.h>
 #include <toml++/toml.h>
 
 #include <atomic>
@@ -14,6 +17,7 @@
 
 #include "benchmark/benchmark.h"
 #include "server/core/config_engine.h"
+#include "server/core/parse/parse_document.h"
 #include "server/core/store/config_renderer.h"
 #include "tests/bench/corpus.h"
 
@@ -89,6 +93,35 @@ void BM_TomlParseOnly4KB(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_TomlParseOnly4KB)->Unit(benchmark::kMicrosecond);
+
+// Our front end for one format, 4 KB of text to a Value tree with positions.
+void BM_FrontEndParse4KB(benchmark::State& state) {
+  const char* format = kFormats[state.range(0)];
+  const std::string text = hearth::bench::MakeDocument(format, 4096, 1);
+  const hearth::Format f = hearth::FormatFromFileName(std::string("a.") + format);
+  const hearth::SourceRef src{"a", 0};
+  for (auto _ : state) {
+    auto v = hearth::ParseDocument(f, text, src);
+    if (!v.ok()) state.SkipWithError("parse failed");
+    benchmark::DoNotOptimize(v);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_FrontEndParse4KB)->ArgName("format")->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
+
+// Baseline for the JSON front end: simdjson's DOM parse alone (padded copy included, as ours).
+void BM_SimdjsonParseOnly4KB(benchmark::State& state) {
+  const std::string text = hearth::bench::MakeDocument("json", 4096, 1);
+  simdjson::dom::parser parser;
+  for (auto _ : state) {
+    simdjson::padded_string padded(text);
+    simdjson::dom::element root;
+    if (parser.parse(padded).get(root) != simdjson::SUCCESS) state.SkipWithError("parse failed");
+    benchmark::DoNotOptimize(root);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_SimdjsonParseOnly4KB)->Unit(benchmark::kMicrosecond);
 
 void BM_ServeCachedWholeDocument(benchmark::State& state) {
   TempTree tree;

@@ -2,13 +2,15 @@
 //
 // simdjson's public API does not report where things are, so positions come from two places:
 //  * on success, from TokenScanner, which re-reads the (by then validated) text in document
-//    order, the order the DOM walk meets values and keys in, one pass with memchr over strings;
+//    order, the order the DOM walk meets values and keys in, counting lines on the way: one
+//    pass, with memchr over strings;
 //  * on failure, from FindJsonSyntaxError (json_syntax_locator.h), a strict validator that
 //    re-reads the text only then and names the first offending byte.
 
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -21,7 +23,6 @@
 #include "server/core/parse/conversion_status.h"
 #include "server/core/parse/front_end.h"
 #include "server/core/parse/json_syntax_locator.h"
-#include "server/core/parse/text_position.h"
 
 namespace hearth {
 namespace {
@@ -31,36 +32,47 @@ constexpr size_t kMinParserDepth = simdjson::DEFAULT_MAX_DEPTH;
 // ---------------------------------------------------------------------------------------------
 // Success path: DOM -> Value, with positions from TokenScanner.
 
-bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+// Whitespace and the punctuation between tokens (`,` `:` `]` `}`), by table: the scanner below
+// tests every byte outside strings.
+constexpr std::array<bool, 256> kBetweenTokens = [] {
+  std::array<bool, 256> table{};
+  for (unsigned char c : {' ', '\t', '\n', '\r', ',', ':', ']', '}'}) table[c] = true;
+  return table;
+}();
+bool IsBetweenTokens(char c) { return kBetweenTokens[static_cast<unsigned char>(c)]; }
 
-// The start of every key and value of a valid JSON text, in document order. Only ever run on a
+// The start of every key and value of a valid JSON text, in document order, with its line and
+// column. Newlines can only stand between tokens in valid JSON (a string cannot hold a raw one),
+// so lines are counted while skipping there: one pass over the text in all. Only ever run on a
 // text simdjson accepted; on anything else it still terminates, with meaningless offsets (which
 // JsonConverter detects by the character found there and turns into unknown positions).
 class TokenScanner {
  public:
   explicit TokenScanner(std::string_view text) : text_(text) {}
 
-  // The offset of the next key or value, having stepped past it (into a container, over a
-  // string or a scalar); text.size() at the end.
-  size_t Next() {
+  // The offset of the next key or value (text.size() at the end), having stepped past it (into
+  // a container, over a string or a scalar); its 1-based line and byte column in *line, *column.
+  size_t Next(uint32_t* line, uint32_t* column) {
     const size_t n = text_.size();
-    while (pos_ < n) {
-      const char c = text_[pos_];
-      if (!IsJsonSpace(c) && c != ',' && c != ':' && c != ']' && c != '}') break;
+    const char* const p = text_.data();
+    while (pos_ < n && IsBetweenTokens(p[pos_])) {
+      if (p[pos_] == '\n') {
+        ++line_;
+        line_start_ = pos_ + 1;
+      }
       ++pos_;
     }
     const size_t at = pos_;
+    *line = line_;
+    *column = static_cast<uint32_t>(at - line_start_ + 1);
     if (pos_ >= n) return at;
-    const char c = text_[pos_];
+    const char c = p[pos_];
     if (c == '{' || c == '[') {
       ++pos_;
     } else if (c == '"') {
       SkipString();
-    } else {  // a number or a literal
-      while (pos_ < n && !IsJsonSpace(text_[pos_]) && text_[pos_] != ',' && text_[pos_] != ']' &&
-             text_[pos_] != '}') {
-        ++pos_;
-      }
+    } else {  // a number or a literal: up to the next separator (never ':' after a scalar)
+      while (pos_ < n && !IsBetweenTokens(p[pos_])) ++pos_;
     }
     return at;
   }
@@ -91,12 +103,14 @@ class TokenScanner {
 
   std::string_view text_;
   size_t pos_ = 0;
+  size_t line_start_ = 0;
+  uint32_t line_ = 1;
 };
 
 class JsonConverter {
  public:
   JsonConverter(std::string_view text, const SourceRef& src, const ParseLimits& limits)
-      : text_(text), tokens_(text), cursor_(text), src_(src), errors_(src, limits.max_depth) {}
+      : text_(text), tokens_(text), src_(src), errors_(src, limits.max_depth) {}
 
   bool Convert(simdjson::dom::element element, int depth, Value* out) {
     const Origin origin = NextOrigin(element.type());
@@ -161,7 +175,9 @@ class JsonConverter {
   Origin NextOrigin(simdjson::dom::element_type type) {
     Origin origin{src_.file_id, 0, 0};
     if (!in_sync_) return origin;
-    const size_t offset = tokens_.Next();
+    uint32_t line = 0;
+    uint32_t column = 0;
+    const size_t offset = tokens_.Next(&line, &column);
     const char c = offset < text_.size() ? text_[offset] : '\0';
     const bool matches = type == simdjson::dom::element_type::ARRAY    ? c == '['
                          : type == simdjson::dom::element_type::OBJECT ? c == '{'
@@ -171,14 +187,14 @@ class JsonConverter {
       in_sync_ = false;
       return origin;
     }
-    cursor_.At(offset, &origin.line, &origin.column);
+    origin.line = line;
+    origin.column = column;
     return origin;
   }
 
   const std::string_view text_;
   TokenScanner tokens_;
   bool in_sync_ = true;
-  LineCursor cursor_;
   const SourceRef& src_;
   ConversionStatus errors_;
 };
