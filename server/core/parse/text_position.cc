@@ -1,31 +1,8 @@
 #include "server/core/parse/text_position.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace hearth {
-
-void LineCursor::At(size_t offset, uint32_t* line, uint32_t* column) {
-  offset = std::min(offset, text_.size());
-  if (offset < offset_) {
-    offset_ = 0;
-    line_ = 1;
-    line_start_ = 0;
-  }
-  const char* base = text_.data();
-  const char* p = base + offset_;
-  const char* end = base + offset;
-  while (p < end) {
-    const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
-    if (nl == nullptr) break;
-    ++line_;
-    p = static_cast<const char*>(nl) + 1;
-    line_start_ = static_cast<size_t>(p - base);
-  }
-  offset_ = offset;
-  *line = line_;
-  *column = static_cast<uint32_t>(offset - line_start_ + 1);
-}
 
 ByteColumns::ByteColumns(std::string_view text) : text_(text) {
   ascii_ = std::all_of(text.begin(), text.end(),

@@ -1,48 +1,11 @@
 #include "server/core/parse/text_position.h"
 
 #include <cstdint>
-#include <string_view>
 
 #include "gtest/gtest.h"
-#include "server/core/model/diagnostic.h"
 
 namespace hearth {
 namespace {
-
-struct Position {
-  uint32_t line;
-  uint32_t column;
-  bool operator==(const Position&) const = default;
-};
-
-Position CursorAt(LineCursor& cursor, size_t offset) {
-  Position p{};
-  cursor.At(offset, &p.line, &p.column);
-  return p;
-}
-
-Position Reference(std::string_view text, size_t offset) {
-  Position p{};
-  LineColumnAt(text, offset, &p.line, &p.column);
-  return p;
-}
-
-TEST(LineCursorTest, AgreesWithLineColumnAtForIncreasingOffsets) {
-  constexpr std::string_view kText = "a = 1\r\n\n  bb: [1, 2]\nlast";
-  LineCursor cursor(kText);
-  for (size_t offset = 0; offset <= kText.size(); ++offset) {
-    EXPECT_EQ(CursorAt(cursor, offset), Reference(kText, offset)) << offset;
-  }
-}
-
-TEST(LineCursorTest, AnOffsetBehindThePreviousOneRestarts) {
-  constexpr std::string_view kText = "x\ny\nz";
-  LineCursor cursor(kText);
-  EXPECT_EQ(CursorAt(cursor, 4), (Position{3, 1}));
-  EXPECT_EQ(CursorAt(cursor, 2), (Position{2, 1}));
-  EXPECT_EQ(CursorAt(cursor, 0), (Position{1, 1}));
-  EXPECT_EQ(CursorAt(cursor, 99), (Position{3, 2}));  // clamped to the end
-}
 
 TEST(ByteColumnsTest, AsciiColumnsAreUnchanged) {
   ByteColumns columns("a = 1\nbb = 2\n");
