@@ -335,10 +335,12 @@ absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
   std::optional<FoundConfig>& found = lookup.config;
   if (!found) {
     // A new config: its candidates alone, as if in the last root.
-    found.emplace();
-    found->name = std::string(name);
-    found->root = roots.size() - 1;
-    found->dir = JoinPath(roots.back(), name);
+    // Aggregate initialization: clang decides whether a nested struct with default member
+    // initializers is default-constructible while its enclosing class is still incomplete.
+    found = FoundConfig{.name = std::string(name),
+                        .root = roots.size() - 1,
+                        .dir = JoinPath(roots.back(), name),
+                        .files = {}};
   }
   SchemaCache schemas(fs_.get(), options_.max_file_bytes, options_.allow_external_symlinks);
   return BuildFound(*found, &schemas, &candidates, replace_on_disk);
