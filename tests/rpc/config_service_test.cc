@@ -441,6 +441,15 @@ TEST_F(ConfigServiceTest, ValidateRejectsBadNames) {
   grpc::Status s = Validate(request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("evil.toml"));
+
+  // CandidateFile is proto2, so protobuf no longer refuses a file name that is not UTF-8: hearthd
+  // does, before it could reach a message (Diagnostic.file is a proto3 string), unquoted.
+  v1::ValidateConfigRequest not_utf8 =
+      Candidates("payments", {{"20-\xff-s3cr3t.toml", "[db]\nport = = 1\n"}});
+  s = Validate(not_utf8, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("valid UTF-8"));
+  EXPECT_THAT(s.error_message(), Not(HasSubstr("s3cr3t")));
 }
 
 }  // namespace
