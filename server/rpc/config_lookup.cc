@@ -28,27 +28,30 @@ grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigReq
   const ConfigEntry& entry = *rendered->entry;
   const RenderedDocument& doc = *rendered->doc;
 
+  // GetConfigResponse is proto2 (documents.proto): a field is set only when it is not its
+  // default, so that the message is sent and printed as it was in proto3.
   out->set_name(entry.name);
   if (entry.version != nullptr) {
     const ConfigVersion& version = *entry.version;
-    out->set_revision(entry.version_revision);
-    out->set_schema(version.schema);
+    if (entry.version_revision != 0) out->set_revision(entry.version_revision);
+    if (!version.schema.empty()) out->set_schema(version.schema);
     bool profile_used = request.profile().empty();
     for (const SourceFile& file : version.files) {
       if (file.profile.empty() || file.profile == request.profile()) out->add_sources(file.name);
       profile_used |= file.profile == request.profile();
     }
-    out->set_profile_unknown(!profile_used);
+    if (!profile_used) out->set_profile_unknown(true);
   }
-  out->set_etag(doc.etag);
-  out->set_profile(request.profile());
-  out->set_path(request.path());
+  if (!doc.etag.empty()) out->set_etag(doc.etag);
+  if (!request.profile().empty()) out->set_profile(request.profile());
+  if (!request.path().empty()) out->set_path(request.path());
   for (const std::string& error : entry.errors) out->add_errors(error);
   if (!request.if_none_match().empty() && request.if_none_match() == doc.etag) {
     out->set_not_modified(true);
     return grpc::Status::OK;
   }
-  if (doc.json != nullptr) out->set_json(*doc.json);  // the one copy of the document
+  // The one copy of the document.
+  if (doc.json != nullptr && !doc.json->empty()) out->set_json(*doc.json);
   if (request.include_value() && doc.doc != nullptr) ToProtoValue(*doc.doc, out->mutable_value());
   return grpc::Status::OK;
 }

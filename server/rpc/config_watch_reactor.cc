@@ -230,9 +230,9 @@ ConfigWatchReactor::Built ConfigWatchReactor::Build(bool on_executor) {
     message_.Clear();
     message_.set_type(v1::WATCH_EVENT_TYPE_DELETED);
     message_.set_name(next_name_);
-    message_.set_revision(next_revision_);
+    if (next_revision_ != 0) message_.set_revision(next_revision_);
     absl::MutexLock lock(&mu_);
-    message_.set_coalesced(coalesced_);
+    if (coalesced_ != 0) message_.set_coalesced(coalesced_);
     return Built::kMessage;
   }
   FillFromEntry(*entry,
@@ -285,22 +285,26 @@ void ConfigWatchReactor::FetchBatch() {
 
 void ConfigWatchReactor::FillFromEntry(const ConfigEntry& entry, v1::WatchEventType type,
                                        uint64_t revision) {
+  // WatchConfigsResponse is proto2 (documents.proto): a field is set only when it is not its
+  // default, so that the message is sent and printed as it was in proto3.
   message_.Clear();
   message_.set_type(type);
   message_.set_name(entry.name);
-  message_.set_revision(revision);
+  if (revision != 0) message_.set_revision(revision);
   if (entry.version != nullptr && type != v1::WATCH_EVENT_TYPE_DELETED) {
     const RenderedDocument& variant = entry.version->Variant(profile_);
-    message_.set_etag(variant.etag);
+    if (!variant.etag.empty()) message_.set_etag(variant.etag);
     const bool with_json =
         type == v1::WATCH_EVENT_TYPE_SNAPSHOT || type == v1::WATCH_EVENT_TYPE_UPDATED;
-    if (include_json_ && with_json && variant.json != nullptr) message_.set_json(*variant.json);
+    if (include_json_ && with_json && variant.json != nullptr && !variant.json->empty()) {
+      message_.set_json(*variant.json);
+    }
   }
   for (const std::string& error : entry.errors) message_.add_errors(error);
-  message_.set_reset(phase_ != Phase::kLive && reset_);
+  if (phase_ != Phase::kLive && reset_) message_.set_reset(true);
   {
     absl::MutexLock lock(&mu_);
-    message_.set_coalesced(coalesced_);
+    if (coalesced_ != 0) message_.set_coalesced(coalesced_);
   }
   FitMessageLimit();
 }
@@ -326,12 +330,12 @@ void ConfigWatchReactor::FitMessageLimit() {
 void ConfigWatchReactor::FillProgress(uint64_t global_revision, bool snapshot_end) {
   message_.Clear();
   message_.set_type(v1::WATCH_EVENT_TYPE_PROGRESS);
-  message_.set_global_revision(global_revision);
-  message_.set_snapshot_end(snapshot_end);
-  message_.set_reset(phase_ != Phase::kLive && reset_);
-  message_.set_instance_id(hub_->options().instance_id);
+  if (global_revision != 0) message_.set_global_revision(global_revision);
+  if (snapshot_end) message_.set_snapshot_end(true);
+  if (phase_ != Phase::kLive && reset_) message_.set_reset(true);
+  if (!hub_->options().instance_id.empty()) message_.set_instance_id(hub_->options().instance_id);
   absl::MutexLock lock(&mu_);
-  message_.set_coalesced(coalesced_);
+  if (coalesced_ != 0) message_.set_coalesced(coalesced_);
 }
 
 }  // namespace hearth::rpc

@@ -68,35 +68,35 @@ void ParseDiagnostic(std::string_view text, v1::Diagnostic* out) {
 
 void FillValidateResponse(const ConfigStore& store, std::string_view name, std::string_view profile,
                           const BuildResult& result, v1::ValidateConfigResponse* out) {
-  out->set_valid(result.ok() && result.version != nullptr);
-  {
-    std::shared_ptr<const ConfigEntry> served = store.Get(name);
-    out->set_unknown_config(served == nullptr);
-  }
+  // ValidateConfigResponse is proto2 (documents.proto): a scalar is set only when it is not its
+  // default, so that the message is sent and printed as it was in proto3.
+  const bool valid = result.ok() && result.version != nullptr;
+  if (valid) out->set_valid(true);
+  if (store.Get(name) == nullptr) out->set_unknown_config(true);
   for (const std::string& error : result.errors) {
     out->add_errors(error);
     ParseDiagnostic(error, out->add_diagnostics());
   }
-  if (!out->valid()) return;
+  if (!valid) return;
 
   if (!profile.empty()) {
     bool used = false;
     for (const SourceFile& f : result.version->files) used |= f.profile == profile;
-    out->set_profile_unknown(!used);
+    if (!used) out->set_profile_unknown(true);
   }
   const RenderedDocument& candidate = result.version->Variant(profile);
-  if (candidate.json != nullptr) out->set_json(*candidate.json);
-  out->set_etag(candidate.etag);
+  if (candidate.json != nullptr && !candidate.json->empty()) out->set_json(*candidate.json);
+  if (!candidate.etag.empty()) out->set_etag(candidate.etag);
 
   const Value* served_doc = nullptr;
   std::shared_ptr<const ConfigEntry> served = store.Get(name);
   if (served != nullptr && served->version != nullptr) {
     const RenderedDocument& current = served->version->Variant(profile);
     served_doc = current.doc.get();
-    out->set_served_revision(served->version_revision);
+    if (served->version_revision != 0) out->set_served_revision(served->version_revision);
   }
   ValueDiff diff = DiffValues(served_doc, candidate.doc.get());
-  out->set_diff_truncated(diff.truncated);
+  if (diff.truncated) out->set_diff_truncated(true);
   for (ValueDiffEntry& entry : diff.entries) {
     v1::DiffEntry* proto = out->add_diff();
     proto->set_path(std::move(entry.path));

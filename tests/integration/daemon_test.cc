@@ -21,6 +21,7 @@ namespace hearth {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::RunCommand;
 using ::testing::StartsWith;
 using testing::Subprocess;
@@ -170,6 +171,75 @@ TEST(DaemonTest, HearthctlAndBufCurlWorkAgainstTheRunningDaemon) {
                  60s);
   ASSERT_EQ(health.exit_code, 0) << health.err;
   EXPECT_THAT(health.out, HasSubstr("SERVING"));
+
+  daemon.process().Signal(SIGTERM);
+  EXPECT_EQ(daemon.process().Wait(15s), 0);
+}
+
+// The document fields are proto2 strings (proto/hearth/v1/documents.proto): buf curl, resolving
+// the types through reflection, prints every document as its canonical JSON text, not base64,
+// and takes a ValidateConfig candidate as plain text.
+TEST(DaemonTest, BufCurlPrintsDocumentsAsText) {
+  TempDir root, state;
+  root.Write("doc/00.json", R"({"x": 1})");
+  Daemon daemon(root, state);
+  ASSERT_TRUE(daemon.WaitServing()) << daemon.log();
+  const std::string socket = daemon.server().substr(strlen("unix://"));
+  auto curl_args = [&](const std::string& method, const std::string& data) {
+    return std::vector<std::string>{"/usr/bin/env",
+                                    "buf",
+                                    "curl",
+                                    "--protocol",
+                                    "grpc",
+                                    "--http2-prior-knowledge",
+                                    "--unix-socket",
+                                    socket,
+                                    "--data",
+                                    data,
+                                    "http://localhost/hearth.v1.ConfigService/" + method};
+  };
+  // {"x":1} as buf curl prints a JSON string, and as it would print the bytes in base64.
+  const std::string kText = R"("json": "{\"x\":1}")";
+  const std::string kBase64 = "eyJ4IjoxfQ==";
+
+  auto get = RunCommand(curl_args("GetConfig", R"({"name":"doc"})"), 60s);
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_THAT(get.out, HasSubstr(kText));
+  EXPECT_THAT(get.out, Not(HasSubstr(kBase64)));
+  // No proto2 field is sent at its default (buf curl would print it).
+  EXPECT_THAT(get.out, Not(HasSubstr("notModified")));
+  EXPECT_THAT(get.out, Not(HasSubstr("profileUnknown")));
+
+  auto batch = RunCommand(curl_args("BatchGetConfigs", R"({"names":["doc"]})"), 60s);
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  EXPECT_THAT(batch.out, HasSubstr(kText));
+
+  // The candidate goes in as text and the resulting document comes back as text.
+  auto validate = RunCommand(
+      curl_args("ValidateConfig",
+                R"({"name":"doc","files":[{"fileName":"10-y.yaml","content":"y: two\n"}]})"),
+      60s);
+  ASSERT_EQ(validate.exit_code, 0) << validate.err;
+  EXPECT_THAT(validate.out, HasSubstr(R"("valid": true)"));
+  EXPECT_THAT(validate.out, HasSubstr(R"("json": "{\"x\":1,\"y\":\"two\"}")"));
+
+  // A stream that does not end: read its output until the snapshot has been printed.
+  Subprocess watch(curl_args("WatchConfigs", R"({"names":["doc"],"includeJson":true})"),
+                   state.Path("watch.out"), state.Path("watch.err"));
+  ASSERT_TRUE(watch.ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  std::string watched;
+  for (bool running = true; running && absl::Now() < deadline; std::this_thread::sleep_for(20ms)) {
+    running = watch.running();  // read once more after an exit: what it printed is complete
+    watched = testing::ReadFileOrEmpty(state.Path("watch.out"));
+    if (watched.find("snapshotEnd") != std::string::npos) break;
+  }
+  EXPECT_THAT(watched, HasSubstr("WATCH_EVENT_TYPE_SNAPSHOT"))
+      << testing::ReadFileOrEmpty(state.Path("watch.err"));
+  EXPECT_THAT(watched, HasSubstr(kText));
+  EXPECT_THAT(watched, Not(HasSubstr(kBase64)));
+  watch.Signal(SIGTERM);
+  watch.Wait(10s);
 
   daemon.process().Signal(SIGTERM);
   EXPECT_EQ(daemon.process().Wait(15s), 0);

@@ -441,6 +441,15 @@ TEST_F(ConfigServiceTest, ValidateRejectsBadNames) {
   grpc::Status s = Validate(request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("evil.toml"));
+
+  // CandidateFile is proto2, so protobuf no longer refuses a file name that is not UTF-8: hearthd
+  // does, before it could reach a message (Diagnostic.file is a proto3 string), unquoted.
+  v1::ValidateConfigRequest not_utf8 =
+      Candidates("payments", {{"20-\xff-s3cr3t.toml", "[db]\nport = = 1\n"}});
+  s = Validate(not_utf8, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("valid UTF-8"));
+  EXPECT_THAT(s.error_message(), Not(HasSubstr("s3cr3t")));
 }
 
 }  // namespace
@@ -468,6 +477,66 @@ TEST_F(ConfigServiceTest, TyposAreFlaggedNotSilentlyServed) {
   ASSERT_TRUE(Validate(request, &known_config).ok());
   EXPECT_FALSE(known_config.unknown_config());
   EXPECT_TRUE(known_config.profile_unknown());
+}
+
+// Validate's input is proto2 `string` (readable in buf curl), which protobuf does not check for
+// UTF-8: a candidate that is not UTF-8 reaches the parser and gets an error naming the file and
+// position, not a transport error, and the error does not quote the value.
+TEST_F(ConfigServiceTest, ValidateReportsInvalidUtf8AsAParseErrorNamingTheFile) {
+  Start();
+  v1::ValidateConfigRequest request =
+      Candidates("payments", {{"20-bad.toml", "[db]\nhost = \"\xff\xfe s3cr3t\"\n"}});
+  v1::ValidateConfigResponse response;
+  grpc::Status status = Validate(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(response.valid());
+  ASSERT_EQ(response.errors_size(), 1);
+  EXPECT_THAT(response.errors(0), StartsWith("payments/20-bad.toml:2:9: invalid UTF-8"));
+  EXPECT_THAT(response.errors(0), Not(HasSubstr("s3cr3t")));
+  ASSERT_EQ(response.diagnostics_size(), 1);
+  EXPECT_EQ(response.diagnostics(0).file(), "payments/20-bad.toml");
+  EXPECT_EQ(response.diagnostics(0).line(), 2u);
+  EXPECT_EQ(response.diagnostics(0).column(), 9u);
+  EXPECT_TRUE(response.json().empty());
+}
+
+// The document messages are proto2: hearthd sets no field to its default, so they are sent and
+// printed (buf curl, grpcurl) as they were in proto3.
+TEST_F(ConfigServiceTest, DocumentMessagesSetNoFieldToItsDefault) {
+  Start();
+  using ::testing::IsEmpty;
+  using testing_util::FieldsSetToDefault;
+  v1::GetConfigResponse plain, profiled, not_modified, value;
+  ASSERT_TRUE(Get("payments", &plain).ok());
+  EXPECT_THAT(FieldsSetToDefault(plain), IsEmpty());
+  ASSERT_TRUE(Get("payments", &profiled, "production", "db").ok());
+  EXPECT_THAT(FieldsSetToDefault(profiled), IsEmpty());
+  ASSERT_TRUE(Get("payments", &not_modified, "", "", plain.etag()).ok());
+  EXPECT_TRUE(not_modified.not_modified());
+  EXPECT_FALSE(not_modified.has_json());
+  EXPECT_THAT(FieldsSetToDefault(not_modified), IsEmpty());
+  ASSERT_TRUE(Get("payments", &value, "", "", "", /*include_value=*/true).ok());
+  EXPECT_THAT(FieldsSetToDefault(value), IsEmpty());
+
+  grpc::ClientContext context;
+  Bound(&context);
+  v1::BatchGetConfigsRequest batch;
+  batch.add_names("payments");
+  v1::BatchGetConfigsResponse batch_response;
+  ASSERT_TRUE(stub_->BatchGetConfigs(&context, batch, &batch_response).ok());
+  ASSERT_EQ(batch_response.results_size(), 1);
+  EXPECT_THAT(FieldsSetToDefault(batch_response.results(0).config()), IsEmpty());
+
+  v1::ValidateConfigResponse valid, invalid, fresh;
+  ASSERT_TRUE(Validate(Candidates("payments", {{"20.toml", "a = 1\n"}}), &valid).ok());
+  EXPECT_TRUE(valid.valid());
+  EXPECT_THAT(FieldsSetToDefault(valid), IsEmpty());
+  ASSERT_TRUE(Validate(Candidates("payments", {{"20.toml", "a = = 1\n"}}), &invalid).ok());
+  EXPECT_FALSE(invalid.valid());
+  EXPECT_FALSE(invalid.has_valid());
+  EXPECT_THAT(FieldsSetToDefault(invalid), IsEmpty());
+  ASSERT_TRUE(Validate(Candidates("fresh", {{"00.json", "{}"}}), &fresh).ok());
+  EXPECT_THAT(FieldsSetToDefault(fresh), IsEmpty());
 }
 
 TEST_F(ConfigServiceTest, BatchStatusesCarryTheCodeName) {

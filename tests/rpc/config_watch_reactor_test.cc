@@ -115,6 +115,36 @@ TEST_F(WatchTest, UpdatesDeletionsAndErrorsAfterTheSnapshot) {
   EXPECT_TRUE(msgs.back().etag().empty());
 }
 
+// WatchConfigsResponse is proto2: hearthd sets no field to its default, so events are sent and
+// printed (buf curl, grpcurl) as they were in proto3.
+TEST_F(WatchTest, EventsSetNoFieldToItsDefault) {
+  Start();
+  v1::WatchConfigsRequest request;
+  request.set_include_json(true);
+  auto stream = Open(request);
+  std::vector<Msg> msgs = ReadSnapshot(stream.get());
+  Write("alpha/00.json", R"({"v": 100})");
+  engine_->Rebuild("alpha");
+  for (const Msg& m : ReadUntil(stream.get(), Is(v1::WATCH_EVENT_TYPE_UPDATED, "alpha"))) {
+    msgs.push_back(m);
+  }
+  Write("beta/00.json", "{ broken");
+  engine_->Rebuild("beta");
+  for (const Msg& m : ReadUntil(stream.get(), Is(v1::WATCH_EVENT_TYPE_ERROR, "beta"))) {
+    msgs.push_back(m);
+  }
+  RemoveAll("team/gamma");
+  engine_->Rebuild("team/gamma");
+  for (const Msg& m : ReadUntil(stream.get(), Is(v1::WATCH_EVENT_TYPE_DELETED, "team/gamma"))) {
+    msgs.push_back(m);
+  }
+  ASSERT_GE(msgs.size(), 7u);
+  EXPECT_EQ(msgs[0].json(), R"({"v":1})");
+  for (const Msg& m : msgs) {
+    EXPECT_THAT(testing_util::FieldsSetToDefault(m), ::testing::IsEmpty()) << m.ShortDebugString();
+  }
+}
+
 TEST_F(WatchTest, ResumeSendsOnlyWhatChangedSince) {
   Start();
   uint64_t since;

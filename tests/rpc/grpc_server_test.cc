@@ -69,6 +69,9 @@ TEST_F(GrpcServerTest, ReflectionListsTheServices) {
   const std::string config_file = ask(
       absl::StrCat("\x22", std::string(1, static_cast<char>(config_symbol.size())), config_symbol));
   EXPECT_THAT(config_file, HasSubstr("hearth/v1/config_service.proto"));
+  // With its dependencies: the document messages' proto2 file and the types that file uses.
+  EXPECT_THAT(config_file, HasSubstr("hearth/v1/documents.proto"));
+  EXPECT_THAT(config_file, HasSubstr("hearth/v1/document_types.proto"));
   stream->WritesDone();
   std::string rest;
   while (stream->Read(&rest)) {

@@ -79,13 +79,25 @@ TEST_F(ReflectionV1Test, FileContainingSymbolComesWithItsDependencies) {
   std::vector<std::string> files = FileNames(Ask(request));
   ASSERT_FALSE(files.empty());
   EXPECT_EQ(files.front(), "hearth/v1/config_service.proto");
-  EXPECT_THAT(files, testing::Contains("google/protobuf/struct.proto"));
+  // The document messages' proto2 file and the proto3 types it uses: without them a client could
+  // not resolve GetConfigResponse.
+  EXPECT_THAT(files,
+              testing::IsSupersetOf({"hearth/v1/documents.proto", "hearth/v1/document_types.proto",
+                                     "google/protobuf/struct.proto"}));
   // Each file once.
   std::set<std::string> unique(files.begin(), files.end());
   EXPECT_EQ(unique.size(), files.size());
 
   request.set_file_containing_symbol("hearth.v1.GetConfigRequest");  // a message, not a service
   EXPECT_EQ(FileNames(Ask(request)).front(), "hearth/v1/config_service.proto");
+
+  request.set_file_containing_symbol("hearth.v1.GetConfigResponse");  // moved, same full name
+  files = FileNames(Ask(request));
+  ASSERT_FALSE(files.empty());
+  EXPECT_EQ(files.front(), "hearth/v1/documents.proto");
+  EXPECT_THAT(files, testing::Contains("hearth/v1/document_types.proto"));
+  request.set_file_containing_symbol("hearth.v1.WatchEventType");
+  EXPECT_EQ(FileNames(Ask(request)).front(), "hearth/v1/document_types.proto");
 }
 
 TEST_F(ReflectionV1Test, FileByFilename) {

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
@@ -21,6 +23,48 @@
 #include "server/rpc/grpc_server.h"
 
 namespace hearth::rpc::testing_util {
+
+// The singular scalar fields of `message` that are set to their default value. The document
+// messages are proto2, where such a field is still sent and printed (buf curl, grpcurl); hearthd
+// sets none, so they look as they did in proto3.
+inline std::vector<std::string> FieldsSetToDefault(const google::protobuf::Message& message) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection& reflection = *message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection.ListFields(message, &fields);
+  std::vector<std::string> out;
+  for (const FieldDescriptor* f : fields) {
+    if (f->is_repeated()) continue;
+    bool is_default = false;
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        is_default = reflection.GetString(message, f) == f->default_value_string();
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        is_default = reflection.GetBool(message, f) == f->default_value_bool();
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        is_default = reflection.GetUInt64(message, f) == f->default_value_uint64();
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        is_default = reflection.GetUInt32(message, f) == f->default_value_uint32();
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        is_default = reflection.GetInt64(message, f) == f->default_value_int64();
+        break;
+      case FieldDescriptor::CPPTYPE_INT32:
+        is_default = reflection.GetInt32(message, f) == f->default_value_int32();
+        break;
+      case FieldDescriptor::CPPTYPE_ENUM:
+        is_default = reflection.GetEnumValue(message, f) == f->default_value_enum()->number();
+        break;
+      default:  // messages (a set message is never a default), floating point (none here)
+        break;
+    }
+    if (is_default) out.push_back(f->full_name());
+  }
+  return out;
+}
 
 class RpcFixture : public ::testing::Test {
  protected:

@@ -72,6 +72,11 @@ absl::Status ValidateSourceFileName(std::string_view file_name) {
         absl::StrCat("invalid file name '", KeyForMessage(file_name),
                      "': expected a plain file name such as '10-db.yaml'"));
   }
+  // It is reported in proto3 strings (Diagnostic.file) that must be UTF-8. Not quoted: bytes that
+  // are not UTF-8 cannot be shown.
+  if (!IsValidUtf8(file_name)) {
+    return absl::InvalidArgumentError("invalid file name: file names must be valid UTF-8");
+  }
   return absl::OkStatus();
 }
 

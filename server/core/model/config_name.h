@@ -25,8 +25,9 @@ absl::Status ValidateConfigName(std::string_view name);
 absl::Status ValidateConfigNamePrefix(std::string_view prefix);
 
 // A file name inside a config directory, as a dry run's candidate names one: a plain name of 1 to
-// kMaxSourceFileNameBytes bytes (NAME_MAX), no '/', no NUL, not "." or "..". Whether it is a
-// config file at all (its extension) is the builder's rule (ConfigBuilder::IsConfigFile).
+// kMaxSourceFileNameBytes bytes (NAME_MAX) of valid UTF-8, no '/', no NUL, not "." or "..".
+// Whether it is a config file at all (its extension) is the builder's rule
+// (ConfigBuilder::IsConfigFile).
 inline constexpr size_t kMaxSourceFileNameBytes = 255;
 absl::Status ValidateSourceFileName(std::string_view file_name);
 

@@ -40,6 +40,22 @@ TEST(ConfigNameTest, Prefixes) {
   }
 }
 
+TEST(ConfigNameTest, SourceFileNames) {
+  for (const std::string& good : std::vector<std::string>{
+           "10-db.yaml", "a", "\xC3\xA9t\xC3\xA9.toml", std::string(255, 'n')}) {
+    EXPECT_TRUE(ValidateSourceFileName(good).ok()) << good;
+  }
+  for (const std::string& bad :
+       std::vector<std::string>{"", ".", "..", "a/b.toml", std::string("a\0b", 3),
+                                std::string(256, 'n'), "\xFF.toml", "\xC3\x28.toml"}) {
+    EXPECT_FALSE(ValidateSourceFileName(bad).ok()) << bad;
+  }
+  // Bytes that are not UTF-8 are not quoted back.
+  const std::string message(ValidateSourceFileName("s3cr3t-\xFF.toml").message());
+  EXPECT_THAT(message, HasSubstr("valid UTF-8"));
+  EXPECT_THAT(message, Not(HasSubstr("s3cr3t")));
+}
+
 TEST(ConfigNameTest, DirectoriesThatBreakTheRuleAreReportedNotPublished) {
   testing::TempDir root;
   root.Write("good/app.toml", "v = 1\n");
