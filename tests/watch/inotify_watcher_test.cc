@@ -338,6 +338,30 @@ TEST_F(InotifyWatcherTest, AFileNeverClosedStopsHoldingItsDirectoryAfterMaxWrite
   ASSERT_EQ(close(fd), 0);
 }
 
+// Hostile: many config files created and never closed for writing (opened read-only with
+// O_CREAT, so no IN_CLOSE_WRITE ever comes). The watcher tracks a bounded number per directory;
+// past it the directory simply stays unsettled (debounced, as every change was before) until the
+// entries age out.
+TEST_F(InotifyWatcherTest, ManyFilesNeverClosedAreBoundedAndAgeOut) {
+  InotifyWatcher::Options options;
+  options.max_write_time = absl::Seconds(1);
+  StartWatcher(options);
+  for (int i = 0; i < 1000; ++i) {
+    const std::string path = root_ + "/app/held-" + std::to_string(i) + ".toml";
+    const int fd = open(path.c_str(), O_RDONLY | O_CREAT, 0644);
+    ASSERT_GE(fd, 0) << path;
+    ASSERT_EQ(close(fd), 0);
+  }
+  Barrier();
+  WriteFile(root_ + "/app/a.toml", "x = 1\n");
+  Barrier();
+  EXPECT_FALSE(recorder_.SawSettled(root_ + "/app"));
+  // Past max_write_time every entry (the overflow marker included) is dropped.
+  absl::SleepFor(absl::Milliseconds(1100));
+  WriteFile(root_ + "/app/a.toml", "x = 2\n");
+  EXPECT_TRUE(recorder_.WaitForSettled(root_ + "/app"));
+}
+
 // The Kubernetes ConfigMap volume (envoy's SymlinkAtomicRename): the kubelet writes a new
 // `..TIMESTAMP` directory, points `..data_tmp` at it, renames it over `..data` and removes the
 // old directory. The visible files are symlinks `name -> ..data/name`.

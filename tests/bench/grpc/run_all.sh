@@ -22,6 +22,10 @@ echo "### Atomic save -> WatchConfigs UPDATED latency (4 KB TOML)"
 echo
 OUT=$OUT_ROOT/latency "$HERE/watch_latency.sh"
 echo
+echo "### Atomic save -> the UPDATED line of \`hearthctl watch\`"
+echo
+OUT=$OUT_ROOT/latency-hearthctl "$HERE/watch_latency_hearthctl.sh"
+echo
 echo "### Watch fan-out"
 echo
 OUT=$OUT_ROOT/fanout "$HERE/watch_fanout.sh"
