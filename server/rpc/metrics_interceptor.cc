@@ -17,11 +17,9 @@ using grpc::experimental::InterceptionHookPoints;
 constexpr absl::string_view kUnknown = "unknown";
 
 // Services whose methods get their own labels (what GrpcServer registers).
-bool IsOurService(absl::string_view service) {
-  return service == "hearth.v1.ConfigService" || service == "grpc.health.v1.Health" ||
-         service == "grpc.reflection.v1alpha.ServerReflection" ||
-         service == "grpc.reflection.v1.ServerReflection";
-}
+constexpr const char* kOurServices[] = {"hearth.v1.ConfigService", "grpc.health.v1.Health",
+                                        "grpc.reflection.v1alpha.ServerReflection",
+                                        "grpc.reflection.v1.ServerReflection"};
 
 const char* TypeLabel(const google::protobuf::MethodDescriptor& method) {
   if (method.client_streaming()) return method.server_streaming() ? "bidi_stream" : "client_stream";
@@ -30,7 +28,7 @@ const char* TypeLabel(const google::protobuf::MethodDescriptor& method) {
 
 class MetricsInterceptor : public grpc::experimental::Interceptor {
  public:
-  MetricsInterceptor(MetricsInterceptorFactory* factory,
+  MetricsInterceptor(const MetricsInterceptorFactory* factory,
                      const MetricsInterceptorFactory::MethodSeries* series)
       : factory_(factory), series_(series) {
     series_->started->Increment();
@@ -65,7 +63,7 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
     }
   }
 
-  MetricsInterceptorFactory* const factory_;
+  const MetricsInterceptorFactory* const factory_;
   const MetricsInterceptorFactory::MethodSeries* const series_;
   const absl::Time start_ = absl::Now();
   bool recorded_ = false;
@@ -75,77 +73,64 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
 
 MetricsInterceptorFactory::MetricsInterceptorFactory(GrpcMetricFamilies families)
     : families_(families) {
-  absl::MutexLock lock(&mu_);
-  unknown_ = &series_
-                  .try_emplace(std::string(kUnknown),
-                               MakeSeries(std::string(kUnknown), std::string(kUnknown),
-                                          std::string(kUnknown)))
-                  .first->second;
-  const google::protobuf::ServiceDescriptor* service =
-      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-          "hearth.v1.ConfigService");
-  for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
-    const google::protobuf::MethodDescriptor& method = *service->method(i);
-    series_.try_emplace(absl::StrCat("/", service->full_name(), "/", method.name()),
-                        MakeSeries(service->full_name(), method.name(), TypeLabel(method)));
+  const std::string unknown(kUnknown);
+  MethodSeries& unknown_series = series_[unknown];
+  InitSeries(unknown, unknown, unknown, &unknown_series);
+  unknown_ = &unknown_series;
+  for (const char* name : kOurServices) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor& method = *service->method(i);
+      MethodSeries& series = series_[absl::StrCat("/", service->full_name(), "/", method.name())];
+      InitSeries(service->full_name(), method.name(), TypeLabel(method), &series);
+    }
   }
 }
 
-MetricsInterceptorFactory::MethodSeries MetricsInterceptorFactory::MakeSeries(std::string service,
-                                                                              std::string method,
-                                                                              std::string type) {
+void MetricsInterceptorFactory::InitSeries(std::string service, std::string method,
+                                           std::string type, MethodSeries* series) {
   const prometheus::Labels labels = {
       {"grpc_service", service}, {"grpc_method", method}, {"grpc_type", type}};
   prometheus::Labels ok = labels;
   ok.emplace("grpc_code", "OK");
-  MethodSeries series{std::move(service),
-                      std::move(method),
-                      type,
-                      &families_.started->Add(labels),
-                      &families_.handled->Add(ok),
-                      &families_.msg_received->Add(labels),
-                      &families_.msg_sent->Add(labels),
-                      nullptr};
-  if (type == "unary") series.handling = &families_.handling->Add(labels, Buckets());
-  return series;
+  series->started = &families_.started->Add(labels);
+  series->msg_received = &families_.msg_received->Add(labels);
+  series->msg_sent = &families_.msg_sent->Add(labels);
+  if (type == "unary") series->handling = &families_.handling->Add(labels, Buckets());
+  series->handled[0].store(&families_.handled->Add(ok), std::memory_order_release);
+  series->service = std::move(service);
+  series->method = std::move(method);
+  series->type = std::move(type);
 }
 
 const MetricsInterceptorFactory::MethodSeries& MetricsInterceptorFactory::SeriesFor(
-    absl::string_view full_method) {
-  absl::MutexLock lock(&mu_);
-  if (full_method != kUnknown) {
-    if (auto it = series_.find(full_method); it != series_.end()) return it->second;
-  }
-  // "/package.Service/Method"
-  if (full_method.size() < 4 || full_method[0] != '/') return *unknown_;
-  const size_t slash = full_method.find('/', 1);
-  if (slash == absl::string_view::npos) return *unknown_;
-  const absl::string_view service = full_method.substr(1, slash - 1);
-  const absl::string_view method = full_method.substr(slash + 1);
-  if (!IsOurService(service)) return *unknown_;
-  const google::protobuf::MethodDescriptor* descriptor =
-      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-          absl::StrCat(service, ".", method));
-  if (descriptor == nullptr) return *unknown_;
-  return series_
-      .try_emplace(std::string(full_method),
-                   MakeSeries(std::string(service), std::string(method), TypeLabel(*descriptor)))
-      .first->second;
+    absl::string_view full_method) const {
+  if (auto it = series_.find(full_method); it != series_.end()) return it->second;
+  return *unknown_;
 }
 
 prometheus::Counter& MetricsInterceptorFactory::Handled(const MethodSeries& series,
-                                                        grpc::StatusCode code) {
-  if (code == grpc::StatusCode::OK) return *series.handled_ok;
-  return families_.handled->Add({{"grpc_service", series.service},
-                                 {"grpc_method", series.method},
-                                 {"grpc_type", series.type},
-                                 {"grpc_code", std::string(StatusCodeName(code))}});
+                                                        grpc::StatusCode code) const {
+  int index = static_cast<int>(code);
+  if (index < 0 || index >= kStatusCodes) index = static_cast<int>(grpc::StatusCode::UNKNOWN);
+  std::atomic<prometheus::Counter*>& slot = series.handled[index];
+  if (prometheus::Counter* counter = slot.load(std::memory_order_acquire)) return *counter;
+  // First use of this code for this method. Family::Add returns the existing series for equal
+  // labels, so two threads racing here store the same pointer.
+  prometheus::Counter* counter = &families_.handled->Add(
+      {{"grpc_service", series.service},
+       {"grpc_method", series.method},
+       {"grpc_type", series.type},
+       {"grpc_code", std::string(StatusCodeName(static_cast<grpc::StatusCode>(index)))}});
+  slot.store(counter, std::memory_order_release);
+  return *counter;
 }
 
 grpc::experimental::Interceptor* MetricsInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
   const char* method = info->method();
-  return new MetricsInterceptor(this, &SeriesFor(method == nullptr ? kUnknown : method));
+  return new MetricsInterceptor(this, method == nullptr ? unknown_ : &SeriesFor(method));
 }
 
 const prometheus::Histogram::BucketBoundaries& MetricsInterceptorFactory::Buckets() {

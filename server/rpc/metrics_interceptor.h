@@ -1,11 +1,11 @@
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "hearth/status_code_name.h"
 #include "prometheus/counter.h"
@@ -33,46 +33,57 @@ struct GrpcMetricFamilies {
 // pool knows it as a method of a service hearthd registers (hearth.v1, grpc.health.v1,
 // grpc.reflection); any other method is grpc_service="unknown", grpc_method="unknown".
 //
+// Per call, nothing is looked up by labels: the series of every registered method are resolved
+// when the factory is built (an immutable map, read without a lock), and a method's handled
+// counter for each status code is resolved on its first use and kept in the method's table. The
+// one allocation per call is the interceptor object itself, which gRPC's factory interface
+// requires (gRPC deletes it when the call ends).
+//
 // Ownership: the families are not owned and must outlive every call (keep the registry alive until
 // the gRPC server is destroyed). Thread-safe.
 class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  // grpc::StatusCode values are 0 (OK) to 16 (UNAUTHENTICATED).
+  static constexpr int kStatusCodes = 17;
+
   // The series of one method (or of every unknown method).
   struct MethodSeries {
     std::string service;
     std::string method;
     std::string type;
-    prometheus::Counter* started;
-    prometheus::Counter* handled_ok;
-    prometheus::Counter* msg_received;
-    prometheus::Counter* msg_sent;
-    prometheus::Histogram* handling;  // null unless unary
+    prometheus::Counter* started = nullptr;
+    prometheus::Counter* msg_received = nullptr;
+    prometheus::Counter* msg_sent = nullptr;
+    prometheus::Histogram* handling = nullptr;  // null unless unary
+    // grpc_server_handled_total by status code; OK at construction, the others on first use.
+    mutable std::array<std::atomic<prometheus::Counter*>, kStatusCodes> handled{};
   };
 
-  // Creates the started, handled{grpc_code="OK"} and message series of every
-  // hearth.v1.ConfigService method at zero, so rate() works before the first call.
+  // Creates the started, handled{grpc_code="OK"} and message series of every method of the
+  // services hearthd registers (hearth.v1.ConfigService, grpc.health.v1.Health, server
+  // reflection v1 and v1alpha) at zero, so rate() works before the first call.
   explicit MetricsInterceptorFactory(GrpcMetricFamilies families);
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 
-  // The series for a full method name ("/hearth.v1.ConfigService/GetConfig"), created on first
-  // use; the "unknown" series for anything that is not a registered method.
-  const MethodSeries& SeriesFor(absl::string_view full_method);
+  // The series for a full method name ("/hearth.v1.ConfigService/GetConfig"); the "unknown"
+  // series for anything that is not a method of a registered service. Lock-free.
+  const MethodSeries& SeriesFor(absl::string_view full_method) const;
 
-  // grpc_server_handled_total for `series` and `code`.
-  prometheus::Counter& Handled(const MethodSeries& series, grpc::StatusCode code);
+  // grpc_server_handled_total for `series` and `code` (a code outside 0..16 counts as UNKNOWN).
+  prometheus::Counter& Handled(const MethodSeries& series, grpc::StatusCode code) const;
 
   // Bucket upper bounds of the unary handling histogram, in seconds.
   static const prometheus::Histogram::BucketBoundaries& Buckets();
 
  private:
-  MethodSeries MakeSeries(std::string service, std::string method, std::string type);
+  void InitSeries(std::string service, std::string method, std::string type, MethodSeries* series);
 
   const GrpcMetricFamilies families_;
-  absl::Mutex mu_;
-  // Keyed by full method name; node map: references stay valid. Bounded by the registered methods.
-  absl::node_hash_map<std::string, MethodSeries> series_ ABSL_GUARDED_BY(mu_);
+  // Keyed by full method name; built by the constructor, read-only afterwards (so read without a
+  // lock). A node map: the atomics in MethodSeries never move.
+  absl::node_hash_map<std::string, MethodSeries> series_;
   const MethodSeries* unknown_ = nullptr;  // Constant after construction.
 };
 

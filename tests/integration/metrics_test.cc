@@ -309,6 +309,14 @@ TEST(MetricsTest, GrpcSeriesUseTheGoGrpcPrometheusLabels) {
             std::string::npos);
   // Bounded labels: the unregistered method is not named anywhere.
   EXPECT_EQ(text.find("NoSuchMethod"), std::string::npos) << text;
+  // Every method of every registered service exists from the start, at zero (the series are
+  // resolved once, not per call): reflection v1alpha was never called here.
+  const std::string reflect_alpha =
+      "grpc_method=\"ServerReflectionInfo\",grpc_service=\"grpc.reflection.v1alpha."
+      "ServerReflection\",grpc_type=\"bidi_stream\"";
+  EXPECT_EQ(Sample(text, "grpc_server_started_total{" + reflect_alpha + "}"), 0) << text;
+  EXPECT_EQ(Sample(text, "grpc_server_handled_total{grpc_code=\"OK\"," + reflect_alpha + "}"), 0)
+      << text;
 }
 
 TEST(MetricsTest, ValuesFollowTheFiles) {
