@@ -236,6 +236,17 @@ TEST_F(AmplificationTest, RecursiveSchemaOverALongChainThroughValidateConfig) {
                           {{"a.toml", DeepChain(900)}});
 }
 
+// Time amplification without any data: a schema whose $ref leads back to itself without ever
+// reaching a schema sent valijson into unbounded recursion (found by the engine fuzzer).
+TEST_F(AmplificationTest, SelfReferentialSchemasOnDisk) {
+  StartDaemon();
+  for (const char* schema : {R"({"$ref":"object","properties":{"ok":{"type":"boolean"}}})",
+                             R"({"$ref":"#"})", R"({"$ref":"self.json#"})"}) {
+    ExpectDiskAttackRefused(absl::StrCat("the schema ", schema),
+                            {{"_schema.json", schema}, {"a.toml", "ok = true\n"}});
+  }
+}
+
 TEST_F(AmplificationTest, SigtermDuringAnExpensiveBuildExitsWithinGrace) {
   root_.Write("victim/_schema.json", kRecursiveSchema);
   StartDaemon();

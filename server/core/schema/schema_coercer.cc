@@ -195,6 +195,22 @@ bool SearchNoThrow(const std::string& subject, const std::regex& re) {
   }
 }
 
+// A URI reference with a document part that is not an absolute URI (RFC 3986: an absolute one
+// starts with a scheme, ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":", as "http:" or "urn:").
+// "#..." (this document) and absolute URIs (fetched, which always fails) are not.
+bool IsRelativeDocumentRef(std::string_view ref) {
+  const std::string_view document = ref.substr(0, ref.find('#'));
+  if (document.empty()) return false;
+  const size_t colon = document.find(':');
+  if (colon == std::string_view::npos || colon == 0) return true;
+  const auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!is_alpha(document[0])) return true;
+  for (char c : document.substr(0, colon)) {
+    if (!is_alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<const SchemaCoercer>> SchemaCoercer::Create(
@@ -233,6 +249,18 @@ absl::Status SchemaCoercer::Prepare(const Value& node, std::string_view schema_n
       }
       pattern_regexes_.emplace(pattern, std::move(*re));
     }
+  }
+  if (const Value* ref = node.Find("$ref");
+      ref != nullptr && ref->is_string() && IsRelativeDocumentRef(ref->AsString())) {
+    // valijson reads a relative reference to another document ("other.json", "object#/a") as a
+    // pointer into this one: silently wrong, and a loop when it points back at its own schema
+    // (found by tests/fuzz/engine_fuzz.cc: {"$ref": "object"} at the root overflowed the stack).
+    // Nothing is ever fetched, so there is no other document to refer to.
+    return DiagnosticError(
+        schema_name, ref->origin().line, ref->origin().column,
+        absl::StrCat("$ref \"", KeyForMessage(ref->AsString()),
+                     "\" refers to another document by a relative reference, which is never "
+                     "resolved (only local references such as \"#/definitions/x\" are)"));
   }
   if (node.Find("$ref") != nullptr) {
     // valijson follows a chain of "$ref"-only schemas until it reaches a real one, recursively:

@@ -7,8 +7,8 @@
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/core/parse/parse_document.h"
 #include "server/core/model/value.h"
+#include "server/core/parse/parse_document.h"
 
 namespace hearth {
 namespace {
@@ -16,6 +16,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 // Schemas are written as JSON and parsed by the project's front end, so they carry real
@@ -322,6 +323,32 @@ TEST(SchemaValidatorTest, RefCyclesTerminate) {
   Value doc = Object({{"a", EnvString("1", 1)}, {"b", Object({{"a", EnvString("2", 2)}})}});
   EXPECT_THAT(ValidateErrors(*self, doc), IsEmpty());
   EXPECT_TRUE(doc.FindPath("b.a")->is_int());
+}
+
+TEST(SchemaValidatorTest, RelativeDocumentRefsAreRejected) {
+  // valijson would read these as pointers into this schema; {"$ref": "object"} at the root was a
+  // self-loop that overflowed the stack (tests/fuzz/corpus/engine/relative-ref-self-loop.txt).
+  for (const char* schema : {
+           R"({"$ref": "object", "properties": {"port": {"type": "integer"}}})",
+           R"({"properties": {"db": {"$ref": "other.json#/definitions/db"}}})",
+           R"({"items": {"$ref": "./node"}})",
+           R"({"$ref": "1http://x"})",
+       }) {
+    SCOPED_TRACE(schema);
+    absl::StatusOr<std::shared_ptr<const SchemaValidator>> v =
+        SchemaValidator::Create(Json(schema), "rel.json");
+    ASSERT_FALSE(v.ok());
+    EXPECT_THAT(std::string(v.status().message()), HasSubstr("rel.json:"));
+    EXPECT_THAT(std::string(v.status().message()),
+                HasSubstr("refers to another document by a relative reference"));
+  }
+  // Local references and absolute URIs keep their own handling.
+  EXPECT_NE(MustCreate(R"({"$ref": "#/definitions/a", "definitions": {"a": {"type": "integer"}}})"),
+            nullptr);
+  absl::StatusOr<std::shared_ptr<const SchemaValidator>> remote =
+      SchemaValidator::Create(Json(R"({"$ref": "urn:example:thing"})"), "remote.json");
+  ASSERT_FALSE(remote.ok());
+  EXPECT_THAT(std::string(remote.status().message()), Not(HasSubstr("relative reference")));
 }
 
 TEST(SchemaValidatorTest, PatternAndAdditionalPropertiesCoerce) {
