@@ -24,6 +24,8 @@ namespace {
 
 constexpr std::string_view kSchemaFile = "_schema.json";
 constexpr size_t kRebuildStripes = 64;
+// SourceFile::path of a ValidateConfig candidate (files read from disk have absolute paths).
+constexpr std::string_view kCandidatePath = "<candidate>";
 
 using FoundConfig = ConfigDiscovery::Found;
 
@@ -72,10 +74,10 @@ class ConfigEngine::Impl {
   static BuildResult BuildRead(BuildInput input, std::vector<std::string> read_errors,
                                const SchemaCache::Lookup& schema, const BuildOptions& build,
                                BuildBudget* budget);
-  // The validation cache's key for a dry run of `found` over `input` (the last `candidates`
-  // files of it are the candidates) with `schema`.
+  // The validation cache's key for a dry run of `found` over `input` (as ReadInput read it,
+  // candidates included) with `schema`.
   static std::string ValidationKey(const FoundConfig& found, const std::string& root, bool replace,
-                                   const BuildInput& input, size_t candidates,
+                                   const BuildInput& input,
                                    const std::vector<std::string>& read_errors,
                                    const SchemaCache::Source& schema);
   // Builds and publishes (or records the error) under the config's stripe lock.
@@ -140,7 +142,7 @@ void ConfigEngine::Impl::ReadInput(const FoundConfig& found,
                          input->files.end());
       BuildFile file;
       file.meta.name = std::move(display);
-      file.meta.path = "<candidate>";
+      file.meta.path = std::string(kCandidatePath);
       file.meta.size = c.content.size();
       file.content = c.content;
       input->files.push_back(std::move(file));
@@ -172,7 +174,6 @@ BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache
 
 std::string ConfigEngine::Impl::ValidationKey(const FoundConfig& found, const std::string& root,
                                               bool replace, const BuildInput& input,
-                                              size_t candidates,
                                               const std::vector<std::string>& read_errors,
                                               const SchemaCache::Source& schema) {
   // Disk files by content hash (the operator's files, and what keeps keys small); candidates
@@ -185,10 +186,9 @@ std::string ConfigEngine::Impl::ValidationKey(const FoundConfig& found, const st
   add(replace ? "replace" : "layer");
   add(absl::StrCat(read_errors.size()));
   for (const std::string& error : read_errors) add(error);
-  add(absl::StrCat(input.files.size() - candidates));
-  for (size_t i = 0; i < input.files.size(); ++i) {
-    const BuildFile& f = input.files[i];
-    const bool candidate = i >= input.files.size() - candidates;
+  add(absl::StrCat(input.files.size()));
+  for (const BuildFile& f : input.files) {
+    const bool candidate = f.meta.path == kCandidatePath;
     add(f.meta.name);
     add(f.meta.path);
     add(candidate ? f.content : ContentHash(f.content));
@@ -417,17 +417,16 @@ absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
   // After CancelBuilds every dry run answers cancelled, cached or not.
   const bool use_cache = validation_cache_.enabled() && !cancel_.load();
   if (use_cache) {
-    key = ValidationKey(*found, input.root, replace_on_disk, input, candidates.size(), read_errors,
-                        schema);
+    key = ValidationKey(*found, input.root, replace_on_disk, input, read_errors, schema);
     if (std::shared_ptr<const BuildResult> hit = validation_cache_.Lookup(key)) return *hit;
   }
   // ${env:...} reads the daemon's environment, which is not in the key: such a build is not
   // cached. The reads are noticed through the lookup itself, so nothing is missed by a scan of
   // the text (escapes may spell "${env:" in a file).
   BuildOptions build = options_.build;
-  bool read_env = false;
+  std::atomic<bool> read_env{false};  // a build may hand its work to helper threads
   build.getenv = [&read_env, &inner = options_.build.getenv](std::string_view env_name) {
-    read_env = true;
+    read_env.store(true);
     if (inner) return inner(env_name);
     const char* value = std::getenv(std::string(env_name).c_str());
     return value == nullptr ? std::optional<std::string>() : std::optional<std::string>(value);
@@ -436,7 +435,7 @@ absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
                                  SchemaCache::Compile(schema), build, &budget);
   // A build stopped by its budget depends on the clock (and a cancelled one on shutdown): not
   // cached. One over the byte budget would be deterministic, but is rare enough not to matter.
-  if (use_cache && !read_env && !result.cancelled &&
+  if (use_cache && !read_env.load() && !result.cancelled &&
       budget.exhausted() == BuildBudget::Reason::kNone) {
     validation_cache_.Insert(std::move(key), std::make_shared<const BuildResult>(result));
   }
