@@ -171,6 +171,15 @@ int main(int argc, char** argv) {
                    "it); at most --workers run at once, each within --max-build-bytes")
       ->capture_default_str();
   serve_cmd
+      ->add_option("--validate-cache-bytes", serve.engine.validation_cache_bytes,
+                   "Memory for ValidateConfig results kept for identical dry runs (same "
+                   "candidates, same files and schema on disk); 0 disables the cache")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--validate-cache-entries", serve.engine.validation_cache_entries,
+                   "Most ValidateConfig results kept; 0 disables the cache")
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--max-watch-streams", serve.grpc.max_watch_streams,
                    "Open WatchConfigs streams, all clients together (RESOURCE_EXHAUSTED past it)")
       ->capture_default_str();

@@ -251,6 +251,7 @@ int RunDaemon(DaemonOptions options) {
   sources.store = store;
   sources.coordinator = coordinator.get();
   sources.grpc = server->get();
+  sources.validation_cache = &engine.validation_cache();
   sources.ready = [ready] { return ready->load(); };
   sources.initial_full_scan = scanned;
   exporter->sampler().SetSources(std::move(sources));

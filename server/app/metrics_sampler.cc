@@ -172,6 +172,14 @@ std::vector<MetricFamily> MetricsSampler::Collect() const {
     out.push_back(Single("hearth_watch_messages_sent_total", w.messages_sent_total));
     out.push_back(Single("hearth_watch_streams", w.active_streams));
   }
+  if (const ValidationCache* cache = sources_.validation_cache) {
+    ValidationCache::Stats s = cache->stats();
+    out.push_back(Single("hearth_validate_cache_bytes", s.bytes));
+    out.push_back(Single("hearth_validate_cache_entries", s.entries));
+    out.push_back(Single("hearth_validate_cache_evictions_total", s.evictions));
+    out.push_back(Single("hearth_validate_cache_hits_total", s.hits));
+    out.push_back(Single("hearth_validate_cache_misses_total", s.misses));
+  }
   AddProcessMetrics(&out);
   return out;
 }

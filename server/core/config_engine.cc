@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -10,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "server/core/build/validation_cache.h"
 #include "server/core/model/absl_compat.h"
 #include "server/core/model/config_name.h"
 #include "server/core/model/content_hash.h"
@@ -22,6 +24,8 @@ namespace {
 
 constexpr std::string_view kSchemaFile = "_schema.json";
 constexpr size_t kRebuildStripes = 64;
+// SourceFile::path of a ValidateConfig candidate (files read from disk have absolute paths).
+constexpr std::string_view kCandidatePath = "<candidate>";
 
 using FoundConfig = ConfigDiscovery::Found;
 
@@ -39,7 +43,11 @@ class ConfigEngine::Impl {
                 .allow_external_symlinks = options.allow_external_symlinks,
                 .is_config_file = &ConfigBuilder::IsConfigFile,
             },
-            fs_.get()) {}
+            fs_.get()),
+        validation_cache_(ValidationCache::Options{
+            .max_bytes = options.validation_cache_bytes,
+            .max_entries = options.validation_cache_entries,
+        }) {}
 
   Report ScanAll();
   Report Rebuild(std::string_view name);
@@ -50,13 +58,28 @@ class ConfigEngine::Impl {
   absl::StatusOr<BuildResult> Validate(std::string_view name, std::vector<Candidate> candidates,
                                        bool replace_on_disk) const;
   void CancelBuilds() { cancel_.store(true); }
+  const ValidationCache& validation_cache() const { return validation_cache_; }
 
  private:
   // A known config whose directory is unreadable: keeps its last-known-good, with `error`.
   void KeepUnreadable(std::string_view name, const std::string& error, Report* report);
   // Reads the files of `found` and builds it (not published).
-  BuildResult BuildFound(const FoundConfig& found, SchemaCache* schemas,
-                         const std::vector<Candidate>* candidates, bool replace) const;
+  BuildResult BuildFound(const FoundConfig& found, SchemaCache* schemas) const;
+  // The files of `found` read from disk (none when `replace`), then `candidates` over them (a
+  // candidate replaces the disk file of its name), in that order; refused entries go to
+  // `read_errors`.
+  void ReadInput(const FoundConfig& found, const std::vector<Candidate>* candidates, bool replace,
+                 BuildInput* input, std::vector<std::string>* read_errors) const;
+  // Builds what ReadInput read, with `schema`.
+  static BuildResult BuildRead(BuildInput input, std::vector<std::string> read_errors,
+                               const SchemaCache::Lookup& schema, const BuildOptions& build,
+                               BuildBudget* budget);
+  // The validation cache's key for a dry run of `found` over `input` (as ReadInput read it,
+  // candidates included) with `schema`.
+  static std::string ValidationKey(const FoundConfig& found, const std::string& root, bool replace,
+                                   const BuildInput& input,
+                                   const std::vector<std::string>& read_errors,
+                                   const SchemaCache::Source& schema);
   // Builds and publishes (or records the error) under the config's stripe lock.
   void BuildAndPublish(const FoundConfig& found, SchemaCache* schemas, Report* report);
   absl::Mutex& StripeFor(std::string_view name) const {
@@ -68,29 +91,26 @@ class ConfigEngine::Impl {
   const ConfigDiscovery discovery_;
   mutable absl::Mutex stripes_[kRebuildStripes];
   std::atomic<int64_t> last_progress_ns_{absl::ToUnixNanos(absl::InfinitePast())};
-  std::atomic<bool> cancel_{false};  // every build's budget watches it
+  std::atomic<bool> cancel_{false};           // every build's budget watches it
+  mutable ValidationCache validation_cache_;  // dry-run results; thread-safe
 
   // Configs known from scans and rebuilds: name -> schema display name used ("" if none).
   mutable absl::Mutex known_mu_;
   std::map<std::string, std::string, std::less<>> known_ ABSL_GUARDED_BY(known_mu_);
 };
 
-BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache* schemas,
-                                           const std::vector<Candidate>* candidates,
-                                           bool replace) const {
-  // The budget's clock starts before the files are read.
-  BuildBudget budget(options_.build.budget, &cancel_);
+void ConfigEngine::Impl::ReadInput(const FoundConfig& found,
+                                   const std::vector<Candidate>* candidates, bool replace,
+                                   BuildInput* input, std::vector<std::string>* read_errors) const {
   const std::string& root = discovery_.roots()[found.root];
-  BuildInput input;
-  input.name = found.name;
-  input.root = root;
-  std::vector<std::string> read_errors;
+  input->name = found.name;
+  input->root = root;
   if (!replace) {
     for (const FileSystem::DirEntry& e : found.files) {
       std::string display = JoinPath(found.name, e.name);
       std::string path = JoinPath(found.dir, e.name);
       if (e.kind != FileSystem::Kind::kFile) {
-        read_errors.push_back(
+        read_errors->push_back(
             FormatDiagnostic(display, 0, 0,
                              e.outside_root ? "symlink resolves outside the root; refused (see "
                                               "--allow-external-symlinks)"
@@ -103,7 +123,7 @@ BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache
       absl::StatusOr<FileSystem::FileData> data =
           fs_->ReadFile(root, display, options_.max_file_bytes, options_.allow_external_symlinks);
       if (!data.ok()) {
-        read_errors.push_back(FormatDiagnostic(display, 0, 0, Sv(data.status().message())));
+        read_errors->push_back(FormatDiagnostic(display, 0, 0, Sv(data.status().message())));
         continue;
       }
       BuildFile file;
@@ -111,37 +131,79 @@ BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache
       file.meta.path = std::move(path);
       file.meta.size = data->size;
       file.content = std::move(data->content);
-      input.files.push_back(std::move(file));
+      input->files.push_back(std::move(file));
     }
   }
   if (candidates != nullptr) {
     for (const Candidate& c : *candidates) {
       std::string display = JoinPath(found.name, c.file_name);
-      input.files.erase(std::remove_if(input.files.begin(), input.files.end(),
-                                       [&](const BuildFile& f) { return f.meta.name == display; }),
-                        input.files.end());
+      input->files.erase(std::remove_if(input->files.begin(), input->files.end(),
+                                        [&](const BuildFile& f) { return f.meta.name == display; }),
+                         input->files.end());
       BuildFile file;
       file.meta.name = std::move(display);
-      file.meta.path = "<candidate>";
+      file.meta.path = std::string(kCandidatePath);
       file.meta.size = c.content.size();
       file.content = c.content;
-      input.files.push_back(std::move(file));
+      input->files.push_back(std::move(file));
     }
   }
-  SchemaCache::Lookup schema = schemas->Find(root, found.name);
+}
+
+BuildResult ConfigEngine::Impl::BuildRead(BuildInput input, std::vector<std::string> read_errors,
+                                          const SchemaCache::Lookup& schema,
+                                          const BuildOptions& build, BuildBudget* budget) {
   input.schema = schema.validator;
   input.schema_name = schema.name;
   input.schema_error = schema.error;
-  BuildResult result = ConfigBuilder::Build(std::move(input), options_.build, &budget);
+  BuildResult result = ConfigBuilder::Build(std::move(input), build, budget);
   result.errors.insert(result.errors.begin(), read_errors.begin(), read_errors.end());
   if (!read_errors.empty()) result.version.reset();
   return result;
 }
 
+BuildResult ConfigEngine::Impl::BuildFound(const FoundConfig& found, SchemaCache* schemas) const {
+  // The budget's clock starts before the files are read.
+  BuildBudget budget(options_.build.budget, &cancel_);
+  BuildInput input;
+  std::vector<std::string> read_errors;
+  ReadInput(found, nullptr, false, &input, &read_errors);
+  SchemaCache::Lookup schema = schemas->Find(input.root, found.name);
+  return BuildRead(std::move(input), std::move(read_errors), schema, options_.build, &budget);
+}
+
+std::string ConfigEngine::Impl::ValidationKey(const FoundConfig& found, const std::string& root,
+                                              bool replace, const BuildInput& input,
+                                              const std::vector<std::string>& read_errors,
+                                              const SchemaCache::Source& schema) {
+  // Disk files by content hash (the operator's files, and what keeps keys small); candidates
+  // verbatim, so that a client cannot aim a hash collision at another client's answer.
+  std::string key;
+  auto add = [&key](std::string_view field) { ValidationCache::AppendKeyField(&key, field); };
+  add(found.name);
+  add(root);
+  add(found.dir);
+  add(replace ? "replace" : "layer");
+  add(absl::StrCat(read_errors.size()));
+  for (const std::string& error : read_errors) add(error);
+  add(absl::StrCat(input.files.size()));
+  for (const BuildFile& f : input.files) {
+    const bool candidate = f.meta.path == kCandidatePath;
+    add(f.meta.name);
+    add(f.meta.path);
+    add(candidate ? f.content : ContentHash(f.content));
+  }
+  add(schema.found ? "schema" : "no-schema");
+  add(schema.name);
+  add(schema.error);
+  add(schema.found && schema.error.empty() ? ContentHash(schema.content) : "");
+  return key;
+}
+
 void ConfigEngine::Impl::BuildAndPublish(const FoundConfig& found, SchemaCache* schemas,
                                          Report* report) {
   absl::MutexLock stripe(&StripeFor(found.name));
-  BuildResult result = BuildFound(found, schemas, nullptr, false);
+  BuildResult result = BuildFound(found, schemas);
   last_progress_ns_.store(absl::ToUnixNanos(absl::Now()), std::memory_order_relaxed);
   if (result.cancelled) return;  // shutting down: leave the store as it was
   {
@@ -342,8 +404,42 @@ absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
                         .dir = JoinPath(roots.back(), name),
                         .files = {}};
   }
-  SchemaCache schemas(fs_.get(), options_.max_file_bytes, options_.allow_external_symlinks);
-  return BuildFound(*found, &schemas, &candidates, replace_on_disk);
+  // The budget's clock starts before the files are read. The files and the schema are read
+  // once: the key is computed from the very bytes the build would parse, so a file changing
+  // meanwhile cannot put a result under a key it does not belong to.
+  BuildBudget budget(options_.build.budget, &cancel_);
+  BuildInput input;
+  std::vector<std::string> read_errors;
+  ReadInput(*found, &candidates, replace_on_disk, &input, &read_errors);
+  const SchemaCache schemas(fs_.get(), options_.max_file_bytes, options_.allow_external_symlinks);
+  SchemaCache::Source schema = schemas.Read(input.root, found->name);
+  std::string key;
+  // After CancelBuilds every dry run answers cancelled, cached or not.
+  const bool use_cache = validation_cache_.enabled() && !cancel_.load();
+  if (use_cache) {
+    key = ValidationKey(*found, input.root, replace_on_disk, input, read_errors, schema);
+    if (std::shared_ptr<const BuildResult> hit = validation_cache_.Lookup(key)) return *hit;
+  }
+  // ${env:...} reads the daemon's environment, which is not in the key: such a build is not
+  // cached. The reads are noticed through the lookup itself, so nothing is missed by a scan of
+  // the text (escapes may spell "${env:" in a file).
+  BuildOptions build = options_.build;
+  std::atomic<bool> read_env{false};  // a build may hand its work to helper threads
+  build.getenv = [&read_env, &inner = options_.build.getenv](std::string_view env_name) {
+    read_env.store(true);
+    if (inner) return inner(env_name);
+    const char* value = std::getenv(std::string(env_name).c_str());
+    return value == nullptr ? std::optional<std::string>() : std::optional<std::string>(value);
+  };
+  BuildResult result = BuildRead(std::move(input), std::move(read_errors),
+                                 SchemaCache::Compile(schema), build, &budget);
+  // A build stopped by its budget depends on the clock (and a cancelled one on shutdown): not
+  // cached. One over the byte budget would be deterministic, but is rare enough not to matter.
+  if (use_cache && !read_env.load() && !result.cancelled &&
+      budget.exhausted() == BuildBudget::Reason::kNone) {
+    validation_cache_.Insert(std::move(key), std::make_shared<const BuildResult>(result));
+  }
+  return result;
 }
 
 ConfigEngine::ConfigEngine(Options options, FileSystemPtr fs)
@@ -371,5 +467,6 @@ absl::StatusOr<BuildResult> ConfigEngine::Validate(std::string_view name,
 }
 
 void ConfigEngine::CancelBuilds() { impl_->CancelBuilds(); }
+const ValidationCache& ConfigEngine::validation_cache() const { return impl_->validation_cache(); }
 
 }  // namespace hearth

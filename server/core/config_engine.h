@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/core/build/config_builder.h"
+#include "server/core/build/validation_cache.h"
 #include "server/core/dry_runner.h"
 #include "server/core/rebuilder.h"
 #include "server/core/source/file_system.h"
@@ -37,6 +38,10 @@ class ConfigEngine final : public Rebuilder, public DryRunner {
     // creates and owns one, configured by `store_options`.
     ConfigStore* store = nullptr;
     ConfigStore::Options store_options;
+    // Validate results kept for identical dry runs (build/validation_cache.h), bounded by
+    // bytes and by entries; 0 in either disables the cache.
+    size_t validation_cache_bytes = size_t{64} << 20;
+    size_t validation_cache_entries = 4096;
   };
 
   using Report = RebuildReport;
@@ -58,7 +63,10 @@ class ConfigEngine final : public Rebuilder, public DryRunner {
 
   // Dry run for a config (DryRunner): runs under the same per-build budget
   // (options.build.budget) as a rebuild. Invalid names, a candidate over max_file_bytes, or
-  // candidates over max_candidate_bytes together -> INVALID_ARGUMENT.
+  // candidates over max_candidate_bytes together -> INVALID_ARGUMENT. The files on disk and the
+  // schema are read on every call; the parse, layering and validation are skipped when the
+  // validation cache holds a result for the same name, replace flag, candidates and bytes on
+  // disk. Builds that read the environment (${env:...}) or ran out of budget are not cached.
   absl::StatusOr<BuildResult> Validate(std::string_view name, std::vector<Candidate> candidates,
                                        bool replace_on_disk) const override;
 
@@ -70,6 +78,9 @@ class ConfigEngine final : public Rebuilder, public DryRunner {
   // shutdown; there is no undo). Cancelled rebuilds leave the store as it was: last-known-good
   // versions and recorded errors stay. Thread-safe, returns at once.
   void CancelBuilds();
+
+  // Hits, misses and size of the dry-run cache (for metrics).
+  const ValidationCache& validation_cache() const;
 
   ConfigStore& store() { return *store_; }
   const ConfigStore& store() const { return *store_; }

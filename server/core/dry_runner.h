@@ -26,7 +26,10 @@ class DryRunner {
   // Parses `candidates` layered over the files on disk (or instead of them when
   // replace_on_disk), applies the schema, and returns the result without publishing. Its build
   // errors are in the result; a bad name or candidate, or candidates over the byte limits, is
-  // INVALID_ARGUMENT; an unreadable config directory FAILED_PRECONDITION.
+  // INVALID_ARGUMENT; an unreadable config directory FAILED_PRECONDITION. The result's version
+  // may be shared with other calls (an implementation may cache results): read it, never write.
+  // The result does not depend on the served version or on a profile; diffing against what is
+  // served is the caller's, per call.
   virtual absl::StatusOr<BuildResult> Validate(std::string_view name,
                                                std::vector<DryRunCandidate> candidates,
                                                bool replace_on_disk) const = 0;

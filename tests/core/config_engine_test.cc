@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/core/model/config_name.h"
@@ -416,6 +417,157 @@ TEST(ConfigEngineTest, ValidateLimitsCandidateSizes) {
   EXPECT_EQ(together.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(together.status().message()), HasSubstr("16 bytes together"));
   EXPECT_TRUE(engine.Validate("app", {{"a.json", R"({"a":1})"}}, false).ok());
+}
+
+// The dry-run cache: a hit is the result a fresh build gives, and any change to what the build
+// reads (a file's bytes, the schema, a candidate, the replace flag) is a miss.
+TEST(ConfigEngineTest, ValidateCachesIdenticalDryRuns) {
+  TempDir root;
+  root.Write("app/00.toml", "port = 80\n");
+  root.Write("app/_schema.json",
+             R"({"type":"object","properties":{"port":{"type":"integer","maximum":1000}}})");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  const std::vector<DryRunCandidate> candidate = {{"10-c.json", R"({"host":"a"})"}};
+  auto stats = [&] { return engine.validation_cache().stats(); };
+
+  absl::StatusOr<BuildResult> first = engine.Validate("app", candidate, false);
+  ASSERT_TRUE(first.ok() && first->ok());
+  EXPECT_EQ(stats().misses, 1u);
+  absl::StatusOr<BuildResult> again = engine.Validate("app", candidate, false);
+  ASSERT_TRUE(again.ok() && again->ok());
+  EXPECT_EQ(stats().hits, 1u);
+  EXPECT_EQ(again->version, first->version);  // the same immutable result, not rebuilt
+  EXPECT_EQ(stats().entries, 1u);
+
+  // Same size, likely the same mtime: the content decides, not the stat.
+  root.Write("app/00.toml", "port = 81\n");
+  absl::StatusOr<BuildResult> edited = engine.Validate("app", candidate, false);
+  ASSERT_TRUE(edited.ok() && edited->ok());
+  EXPECT_EQ(*edited->version->variants[0].json, R"({"host":"a","port":81})");
+  EXPECT_EQ(stats().hits, 1u);
+
+  // The schema changes: the cached valid answer must not be reused.
+  root.Write("app/_schema.json",
+             R"({"type":"object","properties":{"port":{"type":"integer","maximum":50}}})");
+  absl::StatusOr<BuildResult> schema_changed = engine.Validate("app", candidate, false);
+  ASSERT_TRUE(schema_changed.ok());
+  EXPECT_FALSE(schema_changed->ok());
+  EXPECT_EQ(stats().hits, 1u);
+
+  // Failed builds are deterministic and cached too.
+  absl::StatusOr<BuildResult> failed_again = engine.Validate("app", candidate, false);
+  ASSERT_TRUE(failed_again.ok());
+  EXPECT_EQ(failed_again->errors, schema_changed->errors);
+  EXPECT_EQ(stats().hits, 2u);
+
+  // Another candidate, another file name, the replace flag: each its own entry.
+  const uint64_t misses = stats().misses;
+  ASSERT_TRUE(engine.Validate("app", {{"10-c.json", R"({"host":"b"})"}}, false).ok());
+  ASSERT_TRUE(engine.Validate("app", {{"20-c.json", R"({"host":"a"})"}}, false).ok());
+  absl::StatusOr<BuildResult> replaced = engine.Validate("app", candidate, true);
+  ASSERT_TRUE(replaced.ok() && replaced->ok());
+  EXPECT_EQ(*replaced->version->variants[0].json, R"({"host":"a"})");
+  EXPECT_EQ(stats().misses, misses + 3);
+
+  // A new file on disk is a miss; removing it again gives the inputs of the failed build above,
+  // whose answer is then reused.
+  root.Write("app/05.toml", "port = 7\n");
+  absl::StatusOr<BuildResult> added = engine.Validate("app", candidate, false);
+  ASSERT_TRUE(added.ok() && added->ok());
+  EXPECT_EQ(*added->version->variants[0].json, R"({"host":"a","port":7})");
+  EXPECT_EQ(stats().misses, misses + 4);
+  root.Remove("app/05.toml");
+  absl::StatusOr<BuildResult> removed = engine.Validate("app", candidate, false);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(removed->errors, schema_changed->errors);
+  EXPECT_EQ(stats().hits, 3u);
+}
+
+TEST(ConfigEngineTest, ValidateSeesASchemaAppearingInAParentDirectory) {
+  TempDir root;
+  root.Write("team/app/00.toml", "port = 80\n");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  const std::vector<DryRunCandidate> candidate = {{"10-c.json", R"({"port":5000})"}};
+  absl::StatusOr<BuildResult> before = engine.Validate("team/app", candidate, false);
+  ASSERT_TRUE(before.ok() && before->ok());
+  root.Write("team/_schema.json",
+             R"({"type":"object","properties":{"port":{"type":"integer","maximum":1000}}})");
+  absl::StatusOr<BuildResult> after = engine.Validate("team/app", candidate, false);
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->ok());
+  EXPECT_EQ(engine.validation_cache().stats().hits, 0u);
+}
+
+// ${env:...} reads the environment, which is not part of the key: such builds are never cached.
+TEST(ConfigEngineTest, ValidateDoesNotCacheBuildsThatReadTheEnvironment) {
+  TempDir root;
+  root.Write("app/00.toml", "port = 80\n");
+  ConfigEngine::Options options = OptionsFor({root.path()});
+  options.build.env_allow_prefixes = {"APP_"};
+  auto value = std::make_shared<std::string>("one");
+  options.build.getenv = [value](std::string_view) { return std::optional<std::string>(*value); };
+  ConfigEngine engine(options);
+  engine.ScanAll();
+  // Escaped, so a scan of the text for "${env:" would not see it.
+  const std::vector<DryRunCandidate> candidate = {{"10-c.json", R"({"v":"\u0024{env:APP_V}"})"}};
+  absl::StatusOr<BuildResult> first = engine.Validate("app", candidate, false);
+  ASSERT_TRUE(first.ok() && first->ok()) << (first.ok() ? first->errors[0] : "");
+  EXPECT_EQ(*first->version->variants[0].json, R"({"port":80,"v":"one"})");
+  *value = "two";
+  absl::StatusOr<BuildResult> second = engine.Validate("app", candidate, false);
+  ASSERT_TRUE(second.ok() && second->ok());
+  EXPECT_EQ(*second->version->variants[0].json, R"({"port":80,"v":"two"})");
+  EXPECT_EQ(engine.validation_cache().stats().hits, 0u);
+  EXPECT_EQ(engine.validation_cache().stats().entries, 0u);
+  // A build that reads no variable is cached as usual, env access allowed or not.
+  ASSERT_TRUE(engine.Validate("app", {{"10-c.json", R"({"v":1})"}}, false).ok());
+  ASSERT_TRUE(engine.Validate("app", {{"10-c.json", R"({"v":1})"}}, false).ok());
+  EXPECT_EQ(engine.validation_cache().stats().hits, 1u);
+}
+
+TEST(ConfigEngineTest, ValidateCacheStaysWithinItsBoundsUnderAFlood) {
+  TempDir root;
+  root.Write("app/00.toml", "port = 80\n");
+  ConfigEngine::Options options = OptionsFor({root.path()});
+  options.validation_cache_bytes = 256 << 10;
+  ConfigEngine engine(options);
+  engine.ScanAll();
+  const std::string padding(2000, 'x');
+  for (int i = 0; i < 2000; ++i) {
+    std::string content = absl::StrCat(R"({"i":)", i, R"(,"pad":")", padding, R"("})");
+    ASSERT_TRUE(engine.Validate("app", {{"10-c.json", content}}, false).ok());
+    ASSERT_LE(engine.validation_cache().stats().bytes, options.validation_cache_bytes);
+  }
+  ValidationCache::Stats s = engine.validation_cache().stats();
+  EXPECT_EQ(s.misses, 2000u);
+  EXPECT_GT(s.evictions, 1000u);
+  EXPECT_GT(s.entries, 0u);
+}
+
+TEST(ConfigEngineTest, ValidateCacheCanBeDisabled) {
+  TempDir root;
+  root.Write("app/00.toml", "port = 80\n");
+  ConfigEngine::Options options = OptionsFor({root.path()});
+  options.validation_cache_bytes = 0;
+  ConfigEngine engine(options);
+  engine.ScanAll();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(engine.Validate("app", {}, false).ok());
+  EXPECT_EQ(engine.validation_cache().stats().hits, 0u);
+  EXPECT_EQ(engine.validation_cache().stats().entries, 0u);
+}
+
+TEST(ConfigEngineTest, ValidateAfterCancelAnswersCancelledEvenWhenCached) {
+  TempDir root;
+  root.Write("app/a.json", R"({"v":1})");
+  ConfigEngine engine(OptionsFor({root.path()}));
+  engine.ScanAll();
+  ASSERT_TRUE(engine.Validate("app", {{"b.json", "{}"}}, false).ok());
+  engine.CancelBuilds();
+  absl::StatusOr<BuildResult> dry = engine.Validate("app", {{"b.json", "{}"}}, false);
+  ASSERT_TRUE(dry.ok());
+  EXPECT_TRUE(dry->cancelled);
 }
 
 }  // namespace

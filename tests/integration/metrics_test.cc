@@ -360,6 +360,38 @@ TEST(MetricsTest, ValuesFollowTheFiles) {
       [&] { return hearthd.Stderr().find("config app: recovered") != std::string::npos; }));
 }
 
+TEST(MetricsTest, ValidateCacheCountsHitsMissesAndSize) {
+  TempDir root;
+  root.Write("app/config.toml", "port = 8080\n");
+  Hearthd hearthd(root.path(), {"--validate-cache-entries", "1"});
+  ASSERT_TRUE(hearthd.Started()) << hearthd.Stderr();
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(hearthd.grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = v1::ConfigService::NewStub(channel);
+  auto validate = [&](const std::string& content) {
+    v1::ValidateConfigRequest request;
+    request.set_name("app");
+    v1::CandidateFile* file = request.add_files();
+    file->set_file_name("10-candidate.toml");
+    file->set_content(content);
+    v1::ValidateConfigResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kDeadline);
+    return stub->ValidateConfig(&context, request, &response).ok() && response.valid();
+  };
+  ASSERT_TRUE(validate("port = 1\n"));
+  ASSERT_TRUE(validate("port = 1\n"));
+  ASSERT_TRUE(validate("port = 2\n"));  // evicts the first (one entry at most)
+  const std::string text = hearthd.Scrape();
+  EXPECT_EQ(Sample(text, "hearth_validate_cache_hits_total"), 1) << text;
+  EXPECT_EQ(Sample(text, "hearth_validate_cache_misses_total"), 2) << text;
+  EXPECT_EQ(Sample(text, "hearth_validate_cache_evictions_total"), 1) << text;
+  EXPECT_EQ(Sample(text, "hearth_validate_cache_entries"), 1) << text;
+  EXPECT_GT(Sample(text, "hearth_validate_cache_bytes").value_or(0), 0) << text;
+  // Config values never reach the metrics.
+  EXPECT_EQ(text.find("port = "), std::string::npos);
+}
+
 TEST(MetricsTest, ReadinessFailsWhenARootVanishes) {
   TempDir parent;
   parent.Write("root/app/config.toml", "port = 8080\n");

@@ -24,6 +24,58 @@ SchemaCache::Lookup SchemaCache::Find(const std::string& root, std::string_view 
   }
 }
 
+SchemaCache::Source SchemaCache::Read(const std::string& root, std::string_view name) const {
+  std::string rel(name);
+  while (true) {
+    std::optional<Source> found = ReadOne(root, rel);
+    if (found) return *std::move(found);
+    if (rel.empty()) return {};
+    size_t slash = rel.rfind('/');
+    rel = slash == std::string::npos ? "" : rel.substr(0, slash);
+  }
+}
+
+std::optional<SchemaCache::Source> SchemaCache::ReadOne(const std::string& root,
+                                                        const std::string& rel_dir) const {
+  std::string display =
+      rel_dir.empty() ? std::string(kSchemaFile) : absl::StrCat(rel_dir, "/", Sv(kSchemaFile));
+  // Opened beneath the root like every config file: no FIFO, no symlink out of the root.
+  absl::StatusOr<FileSystem::FileData> data =
+      fs_->ReadFile(root, display, max_file_bytes_, allow_external_);
+  if (data.ok()) {
+    return Source{.found = true,
+                  .name = std::move(display),
+                  .content = std::move(data->content),
+                  .error = {}};
+  }
+  if (absl::IsNotFound(data.status())) return std::nullopt;
+  std::string error = FormatDiagnostic(display, 0, 0, Sv(data.status().message()));
+  return Source{
+      .found = true, .name = std::move(display), .content = {}, .error = std::move(error)};
+}
+
+SchemaCache::Lookup SchemaCache::Compile(const Source& source) {
+  Lookup lookup;
+  if (!source.found) return lookup;
+  lookup.name = source.name;
+  if (!source.error.empty()) {
+    lookup.error = source.error;
+    return lookup;
+  }
+  absl::StatusOr<Value> doc = ParseJson(source.content, SourceRef{source.name, 0});
+  if (!doc.ok()) {
+    lookup.error = std::string(doc.status().message());
+    return lookup;
+  }
+  auto validator = SchemaValidator::Create(*doc, source.name);
+  if (validator.ok()) {
+    lookup.validator = *std::move(validator);
+  } else {
+    lookup.error = std::string(validator.status().message());
+  }
+  return lookup;
+}
+
 std::optional<SchemaCache::Lookup> SchemaCache::Load(const std::string& root,
                                                      const std::string& rel_dir) {
   std::string display =
@@ -37,30 +89,7 @@ std::optional<SchemaCache::Lookup> SchemaCache::Load(const std::string& root,
   // Compiled outside the lock; two threads may race to compile the same schema, which is only
   // wasted work (the first insert wins).
   std::optional<Lookup> result;
-  // Opened beneath the root like every config file: no FIFO, no symlink out of the root.
-  absl::StatusOr<FileSystem::FileData> data =
-      fs_->ReadFile(root, display, max_file_bytes_, allow_external_);
-  if (data.ok()) {
-    Lookup lookup;
-    lookup.name = display;
-    absl::StatusOr<Value> doc = ParseJson(data->content, SourceRef{display, 0});
-    if (!doc.ok()) {
-      lookup.error = std::string(doc.status().message());
-    } else {
-      auto validator = SchemaValidator::Create(*doc, display);
-      if (validator.ok()) {
-        lookup.validator = *std::move(validator);
-      } else {
-        lookup.error = std::string(validator.status().message());
-      }
-    }
-    result = std::move(lookup);
-  } else if (!absl::IsNotFound(data.status())) {
-    Lookup lookup;
-    lookup.name = display;
-    lookup.error = FormatDiagnostic(display, 0, 0, Sv(data.status().message()));
-    result = std::move(lookup);
-  }
+  if (std::optional<Source> source = ReadOne(root, rel_dir)) result = Compile(*source);
   absl::MutexLock lock(&mu_);
   return cache_.emplace(path, std::move(result)).first->second;
 }

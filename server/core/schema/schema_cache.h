@@ -8,8 +8,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "server/core/source/file_system.h"
 #include "server/core/schema/schema_validator.h"
+#include "server/core/source/file_system.h"
 
 namespace hearth {
 
@@ -29,11 +29,25 @@ class SchemaCache {
   // otherwise an error on the config, and not one byte of its target is read).
   SchemaCache(const FileSystem* fs, uint64_t max_file_bytes, bool allow_external = false);
 
+  // The bytes of the schema that applies, read but not compiled (what a dry-run cache keys on).
+  struct Source {
+    bool found = false;   // false: no schema applies (name, content and error empty)
+    std::string name;     // display name, "team/_schema.json"
+    std::string content;  // the file's bytes, when it could be read
+    std::string error;    // it exists but could not be read (the Lookup's error)
+  };
+
   // `root` is the root directory, `name` the config's relative name.
   Lookup Find(const std::string& root, std::string_view name);
+  // The nearest _schema.json as Find walks to it, read but not compiled; not cached.
+  Source Read(const std::string& root, std::string_view name) const;
+  // Compiles what Read returned: the Lookup Find would give for the same bytes.
+  static Lookup Compile(const Source& source);
 
  private:
-  // Loads `root/rel_dir/_schema.json`; nullopt when there is no such file.
+  // Reads `root/rel_dir/_schema.json`; nullopt when there is no such file.
+  std::optional<Source> ReadOne(const std::string& root, const std::string& rel_dir) const;
+  // Loads `root/rel_dir/_schema.json` through the cache; nullopt when there is no such file.
   std::optional<Lookup> Load(const std::string& root, const std::string& rel_dir);
 
   const FileSystem* fs_;

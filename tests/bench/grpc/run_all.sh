@@ -7,7 +7,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/common.sh"
 if [[ ${SMOKE:-0} == 1 ]]; then
-  export ROUNDS=1 DURATION=2 WARMUP=1 N=20 STREAMS=1000 CHANGES=1
+  export ROUNDS=1 DURATION=2 WARMUP=1 N=20 STREAMS=1000 CHANGES=1 SECONDS_EACH=2
 fi
 OUT_ROOT=${OUT_ROOT:-$(mktemp -d /tmp/hearth-bench.XXXXXX)}
 echo "## Daemon benchmarks ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs: server on CPU $SERVER_CPU, client on CPU $CLIENT_CPU)"
@@ -17,6 +17,10 @@ echo
 echo "### GetConfig requests/s (1 KB)"
 echo
 OUT=$OUT_ROOT/rps "$HERE/get_rps.sh"
+echo
+echo "### ValidateConfig validations/s (2 KB candidate; cache hits, misses, cache off)"
+echo
+OUT=$OUT_ROOT/validate "$HERE/validate_rps.sh"
 echo
 echo "### Atomic save -> WatchConfigs UPDATED latency (4 KB TOML)"
 echo
