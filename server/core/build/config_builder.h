@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "server/core/model/build_budget.h"
 #include "server/core/build/config_version.h"
+#include "server/core/model/build_budget.h"
 #include "server/core/parse/parse_document.h"
 #include "server/core/schema/schema_validator.h"
 

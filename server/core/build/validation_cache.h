@@ -2,16 +2,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
-#include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "server/core/build/config_builder.h"
+#include "server/core/model/lru_cache.h"
 
 namespace hearth {
 
@@ -23,21 +19,15 @@ namespace hearth {
 // budget) must not be inserted. Bounded by bytes (key, result and bookkeeping together) and by
 // entries; 0 bytes or 0 entries disables it (every lookup is a miss, nothing is kept).
 //
-// Entries are immutable and shared: eviction only drops the cache's reference.
-// Thread-safe; the lock is held only for the map/list update, never while building.
+// Entries are immutable and shared: eviction only drops the cache's reference (model/lru_cache.h).
+// Thread-safe; never locked while building.
 class ValidationCache {
  public:
   struct Options {
     size_t max_bytes = size_t{64} << 20;
     size_t max_entries = 4096;
   };
-  struct Stats {
-    uint64_t hits = 0;
-    uint64_t misses = 0;
-    uint64_t evictions = 0;
-    uint64_t bytes = 0;
-    uint64_t entries = 0;
-  };
+  using Stats = LruCache<BuildResult>::Stats;
 
   explicit ValidationCache(Options options);
 
@@ -58,21 +48,8 @@ class ValidationCache {
   static size_t BytesOf(std::string_view key, const BuildResult& result);
 
  private:
-  struct Node {
-    std::string key;
-    std::shared_ptr<const BuildResult> result;
-    size_t bytes;
-  };
-
   const Options options_;
-  mutable absl::Mutex mu_;
-  std::list<Node> lru_ ABSL_GUARDED_BY(mu_);  // front = most recently used
-  // Keys are views of the nodes' keys (list nodes never move), so a key is held once.
-  absl::flat_hash_map<absl::string_view, std::list<Node>::iterator> index_ ABSL_GUARDED_BY(mu_);
-  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t misses_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t evictions_ ABSL_GUARDED_BY(mu_) = 0;
+  LruCache<BuildResult> lru_;
 };
 
 }  // namespace hearth

@@ -1,65 +1,38 @@
 #include "server/core/store/render_cache.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "server/core/model/absl_compat.h"
 
 namespace hearth {
 
-RenderCache::RenderCache(size_t byte_budget) : budget_(byte_budget) {}
+RenderCache::RenderCache(size_t byte_budget) : lru_({.max_bytes = byte_budget}) {}
 
-size_t RenderCache::BytesOf(const Node& node) {
-  size_t bytes = node.key.capacity() + sizeof(Node) + 64;  // list + index overhead
-  if (node.doc) {
-    bytes += sizeof(RenderedDocument) + node.doc->etag.capacity() + node.doc->path.capacity();
-    if (node.doc->json) bytes += node.doc->json->capacity();
-    if (node.doc->doc) bytes += node.doc->doc->ApproximateBytes();
+size_t RenderCache::BytesOf(const std::string& key, const RenderedDocument* doc) {
+  // The node (key string, value pointer, size), then list + index overhead.
+  size_t bytes = key.capacity() + sizeof(std::string) +
+                 sizeof(std::shared_ptr<const RenderedDocument>) + sizeof(size_t) + 64;
+  if (doc != nullptr) {
+    bytes += sizeof(RenderedDocument) + doc->etag.capacity() + doc->path.capacity();
+    if (doc->json) bytes += doc->json->capacity();
+    if (doc->doc) bytes += doc->doc->ApproximateBytes();
   }
   return bytes;
 }
 
 std::shared_ptr<const RenderedDocument> RenderCache::Lookup(std::string_view key) {
-  absl::MutexLock lock(&mu_);
-  auto it = index_.find(Sv(key));
-  if (it == index_.end()) {
-    ++misses_;
-    return nullptr;
-  }
-  ++hits_;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->doc;
+  return lru_.Lookup(key);
 }
 
 void RenderCache::Insert(std::string key, std::shared_ptr<const RenderedDocument> doc) {
-  Node node{std::move(key), std::move(doc), 0};
-  node.bytes = BytesOf(node);
-  if (node.bytes > budget_) return;
-  absl::MutexLock lock(&mu_);
-  auto it = index_.find(node.key);
-  if (it != index_.end()) {
-    bytes_ -= it->second->bytes;
-    lru_.erase(it->second);
-    index_.erase(it);
-  }
-  bytes_ += node.bytes;
-  lru_.push_front(std::move(node));
-  index_.emplace(lru_.front().key, lru_.begin());
-  while (bytes_ > budget_ && !lru_.empty()) {
-    Node& victim = lru_.back();
-    bytes_ -= victim.bytes;
-    index_.erase(victim.key);
-    lru_.pop_back();
-    ++evictions_;
-  }
+  const size_t bytes = BytesOf(key, doc.get());
+  lru_.Insert(std::move(key), std::move(doc), bytes);
 }
 
 RenderCache::Stats RenderCache::stats() const {
-  absl::MutexLock lock(&mu_);
-  Stats s;
-  s.hits = hits_ + direct_hits_.load(std::memory_order_relaxed);
-  s.misses = misses_;
-  s.evictions = evictions_;
-  s.bytes = bytes_;
-  s.entries = lru_.size();
+  Stats s = lru_.stats();
+  s.hits += direct_hits_.load(std::memory_order_relaxed);
   return s;
 }
 

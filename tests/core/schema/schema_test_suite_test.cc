@@ -17,9 +17,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "server/core/model/value.h"
 #include "server/core/parse/parse_document.h"
 #include "server/core/schema/schema_validator.h"
-#include "server/core/model/value.h"
 
 namespace hearth {
 namespace {
