@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -11,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "server/core/build/interpolator.h"
 #include "server/core/build/validation_cache.h"
 #include "server/core/model/absl_compat.h"
 #include "server/core/model/config_name.h"
@@ -427,9 +427,7 @@ absl::StatusOr<BuildResult> ConfigEngine::Impl::Validate(std::string_view name,
   std::atomic<bool> read_env{false};  // a build may hand its work to helper threads
   build.getenv = [&read_env, &inner = options_.build.getenv](std::string_view env_name) {
     read_env.store(true);
-    if (inner) return inner(env_name);
-    const char* value = std::getenv(std::string(env_name).c_str());
-    return value == nullptr ? std::optional<std::string>() : std::optional<std::string>(value);
+    return inner ? inner(env_name) : Interpolator::SystemGetenv(env_name);
   };
   BuildResult result = BuildRead(std::move(input), std::move(read_errors),
                                  SchemaCache::Compile(schema), build, &budget);

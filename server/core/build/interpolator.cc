@@ -495,14 +495,14 @@ class Resolver {
 
 }  // namespace
 
+std::optional<std::string> Interpolator::SystemGetenv(std::string_view name) {
+  const char* value = std::getenv(std::string(name).c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
 Interpolator::Interpolator(Options options) : options_(std::move(options)) {
-  if (!options_.getenv) {
-    options_.getenv = [](std::string_view name) -> std::optional<std::string> {
-      const char* value = std::getenv(std::string(name).c_str());
-      if (value == nullptr) return std::nullopt;
-      return std::string(value);
-    };
-  }
+  if (!options_.getenv) options_.getenv = &SystemGetenv;
 }
 
 bool Interpolator::Run(Value& doc, absl::Span<const std::string> sources,

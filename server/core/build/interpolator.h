@@ -38,6 +38,9 @@ namespace hearth {
 // Not thread-safe per instance; cheap to construct.
 class Interpolator {
  public:
+  // The process environment (::getenv), the lookup Options::getenv defaults to.
+  static std::optional<std::string> SystemGetenv(std::string_view name);
+
   struct Options {
     // Env names must start with one of these prefixes ("" allows every name). Empty list: no
     // env access at all, so secrets never leak by accident.
