@@ -108,4 +108,33 @@ struct WatchArgs {
 int RunWatch(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
              const WatchArgs& args);
 
+// `status NAME`: the rollout of a config, as `kubectl rollout status` prints it: which clients
+// applied the served etag, which are behind, which rejected it and why. Exit 0 when at least
+// `min_clients` clients applied the served etag and none is behind or rejected it; 1 otherwise.
+// With `timeout_seconds` > 0 it polls until then (and stops at once on a rejection).
+struct StatusArgs {
+  std::string name;
+  std::string profile;
+  double timeout_seconds = 0;  // 0: look once
+  uint32_t min_clients = 1;
+  std::string output = "text";  // text | json | yaml
+};
+int RunStatus(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+              const StatusArgs& args);
+
+// `report NAME`: tells hearthd this client applied (or, with --rejected, refused) a version of a
+// config: for scripts that apply configs themselves. Without --etag, the etag served now.
+struct ReportArgs {
+  std::string name;
+  std::string profile;
+  std::string client_id;
+  std::vector<std::string> labels;  // KEY=VALUE
+  std::string etag;
+  uint64_t revision = 0;
+  std::string rejected;  // the reason; empty: applied
+  bool leaving = false;
+};
+int RunReport(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
+              const ReportArgs& args);
+
 }  // namespace hearthctl

@@ -179,6 +179,35 @@ int main(int argc, char** argv) {
   health_cmd->add_option("--service", health.service, "Service name (default: the server)");
   AddOutputOption(health_cmd, &health.output, {"text", "json", "yaml"});
 
+  StatusArgs status;
+  CLI::App* status_cmd = app.add_subcommand(
+      "status",
+      "Rollout status of a config: which clients applied, are behind or rejected the served "
+      "version; exit 0 when every client applied it");
+  status_cmd->add_option("NAME", status.name, "Config name")->required();
+  status_cmd->add_option("--profile,-p", status.profile, "Profile variant");
+  status_cmd
+      ->add_option("--timeout", status.timeout_seconds,
+                   "Wait up to this many seconds for the rollout to complete (0: look once)")
+      ->check(CLI::NonNegativeNumber);
+  status_cmd
+      ->add_option("--min-clients", status.min_clients,
+                   "Complete only once at least this many clients applied the served version")
+      ->capture_default_str();
+  AddOutputOption(status_cmd, &status.output, {"text", "json", "yaml"});
+
+  ReportArgs report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report", "Tell hearthd this client applied (or, with --rejected, refused) a config version");
+  report_cmd->add_option("NAME", report.name, "Config name");
+  report_cmd->add_option("--client-id", report.client_id, "This client's stable id")->required();
+  report_cmd->add_option("--profile,-p", report.profile, "Profile variant");
+  report_cmd->add_option("--etag", report.etag, "The etag applied (default: the one served now)");
+  report_cmd->add_option("--revision", report.revision, "The revision applied");
+  report_cmd->add_option("--label", report.labels, "KEY=VALUE (repeatable), e.g. pod=web-0");
+  report_cmd->add_option("--rejected", report.rejected, "Report a rejection, with this reason");
+  report_cmd->add_flag("--leaving", report.leaving, "Forget this client now");
+
   std::string help_topic;
   CLI::App* help_cmd = app.add_subcommand("help", "Show help for hearthctl or for one command");
   help_cmd->add_option("COMMAND", help_topic, "e.g. get");
@@ -243,5 +272,13 @@ int main(int argc, char** argv) {
   if (*batch_cmd) return RunBatchGet(conn, *channel, batch);
   if (*version_cmd) return RunVersion(conn, *channel, version);
   if (*health_cmd) return RunHealth(conn, *channel, health);
+  if (*status_cmd) return RunStatus(conn, *channel, status);
+  if (*report_cmd) {
+    if (report.name.empty() && !report.leaving) {
+      std::cerr << "hearthctl: report: NAME is required (unless --leaving)\n";
+      return kExitUsage;
+    }
+    return RunReport(conn, *channel, report);
+  }
   return kExitUsage;
 }

@@ -77,6 +77,7 @@ struct ServeFlags {
   bool leading_edge = true;
   std::string poll_interval = "0s";
   std::string progress_interval = "10s";
+  std::string report_lease = "60s";
   std::string shutdown_grace = "5s";
   std::string reload_stall_threshold = "10s";
   std::string socket_mode;  // octal, e.g. "0660"; empty: as the umask makes it
@@ -188,6 +189,16 @@ int main(int argc, char** argv) {
                    "Concurrent HTTP/2 streams per client connection")
       ->capture_default_str();
   serve_cmd
+      ->add_option("--report-lease", serve_flags.report_lease,
+                   "How long a client's ReportStatus counts: a client with no report for this "
+                   "long leaves the rollout view (hearthctl status)")
+      ->capture_default_str()
+      ->check(kDuration);
+  serve_cmd
+      ->add_option("--max-report-clients", serve.grpc.rollout.max_clients,
+                   "Clients tracked by ReportStatus (RESOURCE_EXHAUSTED past it)")
+      ->capture_default_str();
+  serve_cmd
       ->add_option("--progress-interval", serve_flags.progress_interval,
                    "Period of PROGRESS messages on watch streams (0s: none)")
       ->capture_default_str()
@@ -296,6 +307,7 @@ int main(int argc, char** argv) {
     serve.reload.leading_edge = serve_flags.leading_edge;
     serve.reload.poll_interval = ToDuration(serve_flags.poll_interval);
     serve.grpc.progress_interval = ToDuration(serve_flags.progress_interval);
+    serve.grpc.rollout.lease = std::max(absl::Seconds(1), ToDuration(serve_flags.report_lease));
     serve.shutdown_grace = ToDuration(serve_flags.shutdown_grace);
     serve.reload.stall_threshold = ToDuration(serve_flags.reload_stall_threshold);
     if (!serve_flags.socket_mode.empty()) {

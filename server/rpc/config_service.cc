@@ -11,6 +11,7 @@
 #include "server/core/model/diagnostic.h"
 #include "server/rpc/config_lookup.h"
 #include "server/rpc/config_watch_reactor.h"
+#include "server/rpc/rollout_status.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/validate_response.h"
 
@@ -28,12 +29,14 @@ grpc::Status TooLarge(const std::string& name, size_t size, size_t limit) {
 }  // namespace
 
 ConfigService::ConfigService(const ConfigRenderer* renderer, const DryRunner* dry_runner,
-                             WatchHub* hub, WorkerPool* workers, ServerInfo info)
+                             WatchHub* hub, WorkerPool* workers, RolloutTracker* rollout,
+                             ServerInfo info)
     : renderer_(renderer),
       store_(&renderer->store()),
       dry_runner_(dry_runner),
       hub_(hub),
       workers_(workers),
+      rollout_(rollout),
       info_(std::move(info)) {}
 
 grpc::ServerUnaryReactor* ConfigService::GetServerInfo(grpc::CallbackServerContext* context,
@@ -187,6 +190,57 @@ grpc::ServerUnaryReactor* ConfigService::ValidateConfig(grpc::CallbackServerCont
 grpc::ServerWriteReactor<v1::WatchConfigsResponse>* ConfigService::WatchConfigs(
     grpc::CallbackServerContext* /*context*/, const v1::WatchConfigsRequest* request) {
   return ConfigWatchReactor::Start(hub_, *request);
+}
+
+grpc::ServerUnaryReactor* ConfigService::ReportStatus(grpc::CallbackServerContext* context,
+                                                      const v1::ReportStatusRequest* request,
+                                                      v1::ReportStatusResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  response->set_lease_seconds(absl::ToInt64Seconds(rollout_->options().lease));
+  if (request->leaving()) {
+    rollout_->Forget(request->client_id());
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  absl::StatusOr<std::vector<RolloutTracker::Report>> reports = ToReports(*request);
+  absl::Status status =
+      reports.ok() ? rollout_->Record(request->client_id(), ToLabels(*request), *std::move(reports))
+                   : reports.status();
+  if (!status.ok()) response->Clear();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConfigService::GetRolloutStatus(
+    grpc::CallbackServerContext* context, const v1::GetRolloutStatusRequest* request,
+    v1::GetRolloutStatusResponse* response) {
+  constexpr uint32_t kDefaultMaxClients = 1000;
+  constexpr uint32_t kMaxClients = 10000;
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status valid = request->name().empty()
+                               ? absl::InvalidArgumentError("config name is required")
+                               : ValidateConfigName(request->name());
+      !valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  absl::StatusOr<ConfigRenderer::Result> served =
+      renderer_->Render(request->name(), request->profile(), "");
+  if (!served.ok()) {
+    reactor->Finish(ToGrpcStatus(served.status()));
+    return reactor;
+  }
+  response->set_name(request->name());
+  response->set_profile(request->profile());
+  response->set_revision(served->entry->version_revision);
+  response->set_etag(served->doc->etag);
+  const uint32_t max_clients = request->max_clients() == 0
+                                   ? kDefaultMaxClients
+                                   : std::min(request->max_clients(), kMaxClients);
+  FillRolloutStatus(rollout_->RolloutOf(request->name(), request->profile(), served->doc->etag),
+                    max_clients, absl::Now(), response);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 }  // namespace hearth::rpc

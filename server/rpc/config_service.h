@@ -7,6 +7,7 @@
 #include "hearth/v1/config_service.grpc.pb.h"
 #include "server/core/dry_runner.h"
 #include "server/core/store/config_renderer.h"
+#include "server/core/store/rollout_tracker.h"
 #include "server/rpc/watch_hub.h"
 #include "server/rpc/worker_pool.h"
 
@@ -33,7 +34,7 @@ class ConfigService final : public v1::ConfigService::CallbackService {
   };
 
   ConfigService(const ConfigRenderer* renderer, const DryRunner* dry_runner, WatchHub* hub,
-                WorkerPool* workers, ServerInfo info);
+                WorkerPool* workers, RolloutTracker* rollout, ServerInfo info);
 
   grpc::ServerUnaryReactor* GetConfig(grpc::CallbackServerContext* context,
                                       const v1::GetConfigRequest* request,
@@ -52,6 +53,12 @@ class ConfigService final : public v1::ConfigService::CallbackService {
   grpc::ServerUnaryReactor* GetServerInfo(grpc::CallbackServerContext* context,
                                           const v1::GetServerInfoRequest* request,
                                           v1::GetServerInfoResponse* response) override;
+  grpc::ServerUnaryReactor* ReportStatus(grpc::CallbackServerContext* context,
+                                         const v1::ReportStatusRequest* request,
+                                         v1::ReportStatusResponse* response) override;
+  grpc::ServerUnaryReactor* GetRolloutStatus(grpc::CallbackServerContext* context,
+                                             const v1::GetRolloutStatusRequest* request,
+                                             v1::GetRolloutStatusResponse* response) override;
 
  private:
   const ConfigRenderer* const renderer_;
@@ -59,6 +66,7 @@ class ConfigService final : public v1::ConfigService::CallbackService {
   const DryRunner* const dry_runner_;
   WatchHub* const hub_;
   WorkerPool* const workers_;
+  RolloutTracker* const rollout_;
   const ServerInfo info_;
 };
 

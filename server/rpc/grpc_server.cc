@@ -90,6 +90,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options, C
   const Options& opts = server->options_;
   server->renderer_ = std::make_unique<ConfigRenderer>(
       store, ConfigRenderer::Options{.cache_bytes = opts.render_cache_bytes});
+  server->rollout_ = std::make_unique<RolloutTracker>(opts.rollout);
   server->workers_ =
       std::make_unique<WorkerPool>("rpc-worker", opts.workers, opts.max_queued_validations);
   WatchHub::Options hub_options;
@@ -102,6 +103,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options, C
   server->hub_ = std::make_unique<WatchHub>(store, std::move(hub_options));
   server->config_service_ = std::make_unique<ConfigService>(
       server->renderer_.get(), dry_runner, server->hub_.get(), server->workers_.get(),
+      server->rollout_.get(),
       ConfigService::ServerInfo{opts.version, opts.instance_id, absl::Now()});
   GrpcServer* self = server.get();
   server->health_service_ =

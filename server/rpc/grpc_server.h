@@ -15,6 +15,7 @@
 #include "server/core/dry_runner.h"
 #include "server/core/store/config_renderer.h"
 #include "server/core/store/config_store.h"
+#include "server/core/store/rollout_tracker.h"
 #include "server/rpc/config_service.h"
 #include "server/rpc/health_service.h"
 #include "server/rpc/reflection_v1_service.h"
@@ -66,6 +67,8 @@ class GrpcServer {
     // RESOURCE_EXHAUSTED. At most `workers` run at once, each within its build budget, so dry
     // runs hold at most workers x BuildLimits::max_bytes.
     size_t max_queued_validations = 16;
+    // What clients report they applied (ReportStatus, GetRolloutStatus): lease and bounds.
+    RolloutTracker::Options rollout;
     absl::Duration progress_interval = absl::Seconds(10);
     std::string instance_id;  // "" generates a random one
     std::string version;      // reported by GetServerInfo
@@ -106,6 +109,8 @@ class GrpcServer {
 
   WatchHub::Stats watch_stats() const { return hub_->stats(); }
   RenderCache::Stats render_cache_stats() const { return renderer_->cache_stats(); }
+  const RolloutTracker& rollout() const { return *rollout_; }
+  const ConfigRenderer& renderer() const { return *renderer_; }
 
  private:
   explicit GrpcServer(Options options);
@@ -115,6 +120,7 @@ class GrpcServer {
   // Destroyed in reverse order: the gRPC server first (no more calls), then the services it
   // called into, then the hub and the worker pool.
   std::unique_ptr<ConfigRenderer> renderer_;
+  std::unique_ptr<RolloutTracker> rollout_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<ConfigService> config_service_;

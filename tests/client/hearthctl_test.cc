@@ -12,6 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "client/json_tree.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/fakes/test_certificates.h"
@@ -320,7 +322,8 @@ TEST_F(HearthctlTest, CompletionScriptsParseAndListTheCommands) {
     EXPECT_THAT(script.out(), HasSubstr("complete -o default -F _hearthctl hearthctl"));
     EXPECT_THAT(
         script.out(),
-        HasSubstr("get list watch validate diff check batch-get version health help completion"));
+        HasSubstr("get list watch validate diff check batch-get version health status report help "
+                  "completion"));
     EXPECT_THAT(script.out(), HasSubstr("--tls-ca"));
   }
   // bash itself accepts the script, and completing "hearthctl li" offers "list".
@@ -525,6 +528,58 @@ TEST_F(HearthctlTest, VersionShowsClientAndServer) {
   Result json = Run({"version", "-o", "json"});
   EXPECT_THAT(json.out, HasSubstr("\"version\": \"9.8.7\""));
   EXPECT_THAT(json.out, HasSubstr("\"configs\": 2"));
+}
+
+TEST_F(HearthctlTest, StatusWaitsForEveryClientAndFailsOnARejection) {
+  Start();
+  // Nobody reported yet: not complete (a rollout nobody applied is not done).
+  Result none = Run({"status", "payments"});
+  EXPECT_EQ(none.code, 1) << none.out << none.err;
+  EXPECT_THAT(none.out, HasSubstr("0 clients"));
+
+  Result applied = Run({"report", "payments", "--client-id", "web-0", "--label", "pod=web-0"});
+  ASSERT_EQ(applied.code, 0) << applied.err;
+  Result behind = Run({"report", "payments", "--client-id", "web-1", "--etag", "0ld"});
+  ASSERT_EQ(behind.code, 0) << behind.err;
+  Result waiting = Run({"status", "payments", "--timeout", "1"});
+  EXPECT_EQ(waiting.code, 1);
+  EXPECT_THAT(waiting.out, HasSubstr("1 current, 1 behind, 0 rejected"));
+  EXPECT_THAT(waiting.out, HasSubstr("not complete: 1 of 2 clients"));
+  EXPECT_THAT(waiting.out, HasSubstr("pod=web-0"));
+
+  // web-1 catches up while `status --timeout` waits: it exits 0 as soon as it sees that.
+  Child wait({"--server", Server(), "status", "payments", "--timeout", "20"});
+  Result caught_up = Run({"report", "payments", "--client-id", "web-1"});
+  ASSERT_EQ(caught_up.code, 0) << caught_up.err;
+  EXPECT_EQ(wait.Wait(), 0) << wait.out() << wait.err();
+  EXPECT_THAT(wait.out(), HasSubstr("rollout of payments complete: 2 clients"));
+
+  // A rejection of the served etag fails at once, with the reason, even with a long timeout.
+  Result rejected = Run({"report", "payments", "--client-id", "web-1", "--rejected",
+                         "nginx: [emerg] unknown directive\nnginx: test failed"});
+  ASSERT_EQ(rejected.code, 0) << rejected.err;
+  const absl::Time start = absl::Now();
+  Result failed = Run({"status", "payments", "--timeout", "30"});
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_THAT(failed.out, HasSubstr("REJECTED"));
+  EXPECT_THAT(failed.out, HasSubstr("nginx: [emerg] unknown directive"));
+  EXPECT_THAT(failed.out, HasSubstr("failed: 1 client(s) rejected"));
+
+  Result json = Run({"status", "payments", "-o", "json"});
+  EXPECT_EQ(json.code, 1);
+  hearthctl::JsonNode doc;
+  std::string error;
+  ASSERT_TRUE(hearthctl::ParseJson(json.out, &doc, &error)) << error << json.out;
+  EXPECT_THAT(json.out, HasSubstr("\"complete\": false"));
+  EXPECT_THAT(json.out, HasSubstr("\"state\": \"REJECTED\""));
+
+  Result left = Run({"report", "--client-id", "web-1", "--leaving"});
+  ASSERT_EQ(left.code, 0) << left.err;
+  EXPECT_EQ(Run({"status", "payments"}).code, 0);
+  EXPECT_EQ(Run({"status", "payments", "--min-clients", "2"}).code, 1);
+  EXPECT_EQ(Run({"status", "nope"}).code, 3);
+  EXPECT_EQ(Run({"report", "payments", "--client-id", "x", "--label", "novalue"}).code, 2);
 }
 
 }  // namespace
