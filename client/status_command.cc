@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/commands.h"
@@ -67,10 +68,12 @@ void PrintText(const v1::GetRolloutStatusResponse& status) {
   std::cout << absl::StrFormat("%-24s %-9s %-12s %8s %6s  %-24s %s\n", "CLIENT", "STATE", "ETAG",
                                "REVISION", "AGE", "LABELS", "REASON");
   for (const v1::RolloutClient& client : status.clients()) {
-    std::cout << absl::StrFormat(
-        "%-24s %-9s %-12s %8d %5ds%s %-24s %s\n", client.client_id(), StateName(client.state()),
+    std::string row = absl::StrFormat(
+        "%-24s %-9s %-12s %8d %5ds%s %-24s %s", client.client_id(), StateName(client.state()),
         ShortEtag(client.etag()), client.revision(), client.reported_seconds_ago(),
         client.stale() ? "!" : " ", Labels(client), FirstLine(client.reason()));
+    absl::StripTrailingAsciiWhitespace(&row);
+    std::cout << row << "\n";
   }
   if (status.clients_truncated()) std::cout << "(more clients not listed)\n";
 }

@@ -49,6 +49,15 @@ const std::vector<MetricSpec>& AllMetrics() {
       {"hearth_render_cache_misses_total", T::Counter, "Render cache misses."},
       {"hearth_rescans_total", T::Counter,
        "Full rescans by reason: overflow, poll, signal, watch_failure."},
+      {"hearth_rollout_client_configs", T::Gauge,
+       "Configs reported by clients (ReportStatus), by state against the served etag: current, "
+       "behind, rejected."},
+      {"hearth_rollout_clients", T::Gauge, "Clients whose ReportStatus lease is live."},
+      {"hearth_rollout_rejecting_clients", T::Gauge,
+       "Clients rejecting the served version, by config (at most 50 configs; the rest as "
+       "config=\"_other\")."},
+      {"hearth_rollout_reports_total", T::Counter,
+       "Per-config results reported by clients, by outcome: applied, rejected."},
       {"hearth_revision", T::Gauge, "Global store revision (increases on every change)."},
       {"hearth_validate_cache_bytes", T::Gauge,
        "Bytes held by the ValidateConfig result cache (--validate-cache-bytes)."},

@@ -8,7 +8,11 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 #include "server/app/metrics_catalog.h"
+#include "server/core/model/absl_compat.h"
+#include "server/core/store/rollout_tracker.h"
 
 namespace hearth {
 namespace {
@@ -63,6 +67,50 @@ double BootTimeSeconds() {
     std::fclose(f);
   }
   return boot;
+}
+
+// The fleet view (ReportStatus). Label sets stay bounded: states, outcomes, and config names for
+// at most kMaxRejectedConfigs configs with rejecting clients (the rest under config="_other").
+void AddRolloutMetrics(const rpc::GrpcServer& grpc, std::vector<MetricFamily>* out) {
+  constexpr size_t kMaxRejectedConfigs = 50;
+  absl::flat_hash_map<std::string, std::string> served;  // key -> etag, once per scrape
+  const ConfigRenderer& renderer = grpc.renderer();
+  const RolloutTracker::Totals totals =
+      grpc.rollout().TotalsAgainst([&](std::string_view name, std::string_view profile) {
+        std::string key = absl::StrCat(Sv(name), absl::string_view("\0", 1), Sv(profile));
+        auto it = served.find(key);
+        if (it == served.end()) {
+          absl::StatusOr<ConfigRenderer::Result> result = renderer.Render(name, profile, "");
+          it = served.emplace(std::move(key), result.ok() ? result->doc->etag : "").first;
+        }
+        return it->second;
+      });
+  out->push_back(Single("hearth_rollout_clients", totals.clients));
+  MetricFamily configs = Family("hearth_rollout_client_configs");
+  AddSample(&configs, totals.current, {{"state", "current"}});
+  AddSample(&configs, totals.behind, {{"state", "behind"}});
+  AddSample(&configs, totals.rejected, {{"state", "rejected"}});
+  out->push_back(std::move(configs));
+  MetricFamily reports = Family("hearth_rollout_reports_total");
+  AddSample(&reports, totals.applied_reports, {{"outcome", "applied"}});
+  AddSample(&reports, totals.rejected_reports, {{"outcome", "rejected"}});
+  out->push_back(std::move(reports));
+  std::vector<std::pair<std::string, size_t>> rejected(totals.rejected_by_config.begin(),
+                                                       totals.rejected_by_config.end());
+  std::sort(rejected.begin(), rejected.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  MetricFamily by_config = Family("hearth_rollout_rejecting_clients");
+  size_t other = 0;
+  for (size_t i = 0; i < rejected.size(); ++i) {
+    if (i < kMaxRejectedConfigs) {
+      AddSample(&by_config, rejected[i].second, {{"config", rejected[i].first}});
+    } else {
+      other += rejected[i].second;
+    }
+  }
+  if (other > 0) AddSample(&by_config, other, {{"config", "_other"}});
+  out->push_back(std::move(by_config));
 }
 
 void AddProcessMetrics(std::vector<MetricFamily>* out) {
@@ -171,6 +219,7 @@ std::vector<MetricFamily> MetricsSampler::Collect() const {
     out.push_back(Single("hearth_watch_messages_coalesced_total", w.coalesced_total));
     out.push_back(Single("hearth_watch_messages_sent_total", w.messages_sent_total));
     out.push_back(Single("hearth_watch_streams", w.active_streams));
+    AddRolloutMetrics(*grpc, &out);
   }
   if (const ValidationCache* cache = sources_.validation_cache) {
     ValidationCache::Stats s = cache->stats();

@@ -237,8 +237,9 @@ grpc::ServerUnaryReactor* ConfigService::GetRolloutStatus(
   const uint32_t max_clients = request->max_clients() == 0
                                    ? kDefaultMaxClients
                                    : std::min(request->max_clients(), kMaxClients);
-  FillRolloutStatus(rollout_->RolloutOf(request->name(), request->profile(), served->doc->etag),
-                    max_clients, absl::Now(), response);
+  FillRolloutStatus(
+      rollout_->RolloutOf(request->name(), request->profile(), served->doc->etag, max_clients),
+      absl::Now(), response);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

@@ -26,19 +26,6 @@ v1::RolloutClientState ToProto(RolloutTracker::ClientState state) {
   return v1::ROLLOUT_CLIENT_STATE_UNSPECIFIED;
 }
 
-// Listing order: the clients an operator must look at first.
-int Rank(RolloutTracker::ClientState state) {
-  switch (state) {
-    case RolloutTracker::ClientState::kRejected:
-      return 0;
-    case RolloutTracker::ClientState::kBehind:
-      return 1;
-    case RolloutTracker::ClientState::kCurrent:
-      return 2;
-  }
-  return 3;
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<RolloutTracker::Report>> ToReports(
@@ -74,35 +61,26 @@ RolloutTracker::Labels ToLabels(const v1::ReportStatusRequest& request) {
   return labels;
 }
 
-void FillRolloutStatus(const RolloutTracker::Rollout& rollout, size_t max_clients, absl::Time now,
+void FillRolloutStatus(const RolloutTracker::Rollout& rollout, absl::Time now,
                        v1::GetRolloutStatusResponse* out) {
   out->set_current(rollout.current);
   out->set_behind(rollout.behind);
   out->set_rejected(rollout.rejected);
   out->set_stale(rollout.stale);
-  std::vector<const RolloutTracker::ClientView*> order;
-  order.reserve(rollout.clients.size());
-  for (const RolloutTracker::ClientView& client : rollout.clients) order.push_back(&client);
-  // rollout.clients is by id already; a stable sort keeps that within each state.
-  std::stable_sort(order.begin(), order.end(),
-                   [](const auto* a, const auto* b) { return Rank(a->state) < Rank(b->state); });
-  if (order.size() > max_clients) {
-    order.resize(max_clients);
-    out->set_clients_truncated(true);
-  }
-  out->mutable_clients()->Reserve(order.size());
-  for (const RolloutTracker::ClientView* client : order) {
+  out->set_clients_truncated(rollout.truncated);
+  out->mutable_clients()->Reserve(rollout.clients.size());
+  for (const RolloutTracker::ClientView& client : rollout.clients) {
     v1::RolloutClient* c = out->add_clients();
-    c->set_client_id(client->client_id);
-    for (const auto& [key, value] : client->labels) (*c->mutable_labels())[key] = value;
-    c->set_revision(client->revision);
-    c->set_etag(client->etag);
-    c->set_outcome(ToProto(client->outcome));
-    c->set_reason(client->reason);
-    c->set_state(ToProto(client->state));
+    c->set_client_id(client.client_id);
+    for (const auto& [key, value] : client.labels) (*c->mutable_labels())[key] = value;
+    c->set_revision(client.revision);
+    c->set_etag(client.etag);
+    c->set_outcome(ToProto(client.outcome));
+    c->set_reason(client.reason);
+    c->set_state(ToProto(client.state));
     c->set_reported_seconds_ago(
-        std::max<int64_t>(0, absl::ToInt64Seconds(now - client->reported_at)));
-    c->set_stale(client->stale);
+        std::max<int64_t>(0, absl::ToInt64Seconds(now - client.reported_at)));
+    c->set_stale(client.stale);
   }
 }
 

@@ -16,8 +16,8 @@ absl::StatusOr<std::vector<RolloutTracker::Report>> ToReports(
     const v1::ReportStatusRequest& request);
 RolloutTracker::Labels ToLabels(const v1::ReportStatusRequest& request);
 
-// Fills the counts and at most `max_clients` clients (rejected, behind, then current).
-void FillRolloutStatus(const RolloutTracker::Rollout& rollout, size_t max_clients, absl::Time now,
+// Fills the counts and the clients listed (RolloutTracker::RolloutOf's order).
+void FillRolloutStatus(const RolloutTracker::Rollout& rollout, absl::Time now,
                        v1::GetRolloutStatusResponse* out);
 
 }  // namespace hearth::rpc

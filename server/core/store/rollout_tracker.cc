@@ -128,6 +128,7 @@ absl::Status RolloutTracker::Record(std::string_view client_id, Labels labels,
     applied.reason = report.outcome == Outcome::kRejected ? std::move(report.reason) : "";
     TruncateUtf8(applied.reason, options_.max_reason_bytes);
     applied.reported_at = now;
+    ++(report.outcome == Outcome::kRejected ? rejected_reports_ : applied_reports_);
   }
   ExpireLocked(now);
   return absl::OkStatus();
@@ -145,9 +146,19 @@ void RolloutTracker::ExpireLocked(absl::Time now) const {
 }
 
 RolloutTracker::Rollout RolloutTracker::RolloutOf(std::string_view name, std::string_view profile,
-                                                  std::string_view served_etag) const {
+                                                  std::string_view served_etag,
+                                                  size_t max_listed) const {
   Rollout rollout;
   const std::string key = Key(name, profile);
+  // Count every client, but build views only for those listed: one pass, then a partial sort
+  // of pointers by (state, id).
+  struct Match {
+    ClientState state;
+    const std::string* id;
+    const Client* client;
+    const Applied* applied;
+  };
+  std::vector<Match> matches;
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_->Now();
   ExpireLocked(now);
@@ -156,30 +167,46 @@ RolloutTracker::Rollout RolloutTracker::RolloutOf(std::string_view name, std::st
     auto found = client.configs.find(key);
     if (found == client.configs.end()) continue;
     const Applied& applied = found->second;
-    ClientView view;
-    view.client_id = id;
-    view.labels = client.labels;
-    view.revision = applied.revision;
-    view.etag = applied.etag;
-    view.outcome = applied.outcome;
-    view.reason = applied.reason;
-    view.reported_at = client.last_report;
+    ClientState state;
     if (applied.etag != served_etag) {
-      view.state = ClientState::kBehind;
+      state = ClientState::kBehind;
       ++rollout.behind;
     } else if (applied.outcome == Outcome::kRejected) {
-      view.state = ClientState::kRejected;
+      state = ClientState::kRejected;
       ++rollout.rejected;
     } else {
-      view.state = ClientState::kCurrent;
+      state = ClientState::kCurrent;
       ++rollout.current;
     }
-    view.stale = now - client.last_report > options_.lease / 2;
-    rollout.stale += view.stale ? 1 : 0;
+    rollout.stale += now - client.last_report > options_.lease / 2 ? 1 : 0;
+    matches.push_back({state, &id, &client, &applied});
+  }
+  // Rejected first, then behind, then current.
+  auto rank = [](ClientState s) {
+    return s == ClientState::kRejected ? 0 : s == ClientState::kBehind ? 1 : 2;
+  };
+  auto before = [&](const Match& a, const Match& b) {
+    const int ra = rank(a.state), rb = rank(b.state);
+    return ra != rb ? ra < rb : *a.id < *b.id;
+  };
+  const size_t listed = std::min(max_listed, matches.size());
+  rollout.truncated = listed < matches.size();
+  std::partial_sort(matches.begin(), matches.begin() + listed, matches.end(), before);
+  rollout.clients.reserve(listed);
+  for (size_t i = 0; i < listed; ++i) {
+    const Match& m = matches[i];
+    ClientView view;
+    view.client_id = *m.id;
+    view.labels = m.client->labels;
+    view.revision = m.applied->revision;
+    view.etag = m.applied->etag;
+    view.outcome = m.applied->outcome;
+    view.reason = m.applied->reason;
+    view.state = m.state;
+    view.reported_at = m.client->last_report;
+    view.stale = now - m.client->last_report > options_.lease / 2;
     rollout.clients.push_back(std::move(view));
   }
-  std::sort(rollout.clients.begin(), rollout.clients.end(),
-            [](const ClientView& a, const ClientView& b) { return a.client_id < b.client_id; });
   return rollout;
 }
 

@@ -71,7 +71,9 @@ class RolloutTracker {
     bool stale = false;  // no report for more than half a lease: it may be gone
   };
   struct Rollout {
-    std::vector<ClientView> clients;  // by client id
+    // At most max_listed: rejected, then behind, then current; by client id within each.
+    std::vector<ClientView> clients;
+    bool truncated = false;  // more clients reported than are listed
     size_t current = 0;
     size_t behind = 0;
     size_t rejected = 0;
@@ -84,6 +86,11 @@ class RolloutTracker {
     size_t current = 0;
     size_t behind = 0;
     size_t rejected = 0;
+    // Clients rejecting the served etag, per config name (profiles together); only names with
+    // at least one.
+    absl::flat_hash_map<std::string, size_t> rejected_by_config;
+    uint64_t applied_reports = 0;  // since start, per config reported
+    uint64_t rejected_reports = 0;
   };
 
   explicit RolloutTracker(Options options, const Clock* clock = SystemClock());
@@ -99,9 +106,10 @@ class RolloutTracker {
   // Drops a client (it is shutting down). False when it was not known.
   bool Forget(std::string_view client_id) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // The clients that reported on (name, profile), classified against `served_etag`.
-  Rollout RolloutOf(std::string_view name, std::string_view profile,
-                    std::string_view served_etag) const ABSL_LOCKS_EXCLUDED(mu_);
+  // The clients that reported on (name, profile), classified against `served_etag`: all of them
+  // counted, at most `max_listed` listed (the ones to look at first).
+  Rollout RolloutOf(std::string_view name, std::string_view profile, std::string_view served_etag,
+                    size_t max_listed = SIZE_MAX) const ABSL_LOCKS_EXCLUDED(mu_);
 
   // True when `client_id` rejected exactly `etag` of (name, profile) as its last report.
   bool Rejected(std::string_view client_id, std::string_view name, std::string_view profile,
@@ -144,6 +152,8 @@ class RolloutTracker {
   // Expiry only removes entries that are invisible already, so const queries may do it.
   mutable absl::flat_hash_map<std::string, Client> clients_ ABSL_GUARDED_BY(mu_);
   mutable absl::Time last_expiry_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  uint64_t applied_reports_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t rejected_reports_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 template <typename ServedEtag>
@@ -152,6 +162,8 @@ RolloutTracker::Totals RolloutTracker::TotalsAgainst(const ServedEtag& served_et
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_->Now();
   ExpireLocked(now);
+  totals.applied_reports = applied_reports_;
+  totals.rejected_reports = rejected_reports_;
   for (const auto& [id, client] : clients_) {
     if (Expired(client, now)) continue;
     ++totals.clients;
@@ -163,6 +175,7 @@ RolloutTracker::Totals RolloutTracker::TotalsAgainst(const ServedEtag& served_et
         ++totals.behind;
       } else if (applied.outcome == Outcome::kRejected) {
         ++totals.rejected;
+        ++totals.rejected_by_config[key.substr(0, nul)];
       } else {
         ++totals.current;
       }

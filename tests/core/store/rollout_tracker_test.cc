@@ -60,12 +60,23 @@ TEST_F(RolloutTrackerTest, ClassifiesClientsAgainstTheServedEtag) {
   EXPECT_EQ(rollout.behind, 1u);
   EXPECT_EQ(rollout.rejected, 1u);
   ASSERT_EQ(rollout.clients.size(), 3u);  // not "other": it reported on billing only
-  EXPECT_EQ(rollout.clients[0].client_id, "web-0");
-  EXPECT_EQ(rollout.clients[0].state, State::kCurrent);
-  EXPECT_EQ(rollout.clients[0].labels, (RolloutTracker::Labels{{"pod", "web-0"}}));
+  EXPECT_FALSE(rollout.truncated);
+  // The ones to look at first: rejected, then behind, then current.
+  EXPECT_EQ(rollout.clients[0].client_id, "web-2");
+  EXPECT_EQ(rollout.clients[0].state, State::kRejected);
+  EXPECT_EQ(rollout.clients[0].reason, "nginx -t failed");
+  EXPECT_EQ(rollout.clients[1].client_id, "web-1");
   EXPECT_EQ(rollout.clients[1].state, State::kBehind);
-  EXPECT_EQ(rollout.clients[2].state, State::kRejected);
-  EXPECT_EQ(rollout.clients[2].reason, "nginx -t failed");
+  EXPECT_EQ(rollout.clients[2].client_id, "web-0");
+  EXPECT_EQ(rollout.clients[2].state, State::kCurrent);
+  EXPECT_EQ(rollout.clients[2].labels, (RolloutTracker::Labels{{"pod", "web-0"}}));
+
+  // A bounded listing still counts everyone.
+  const RolloutTracker::Rollout one = tracker.RolloutOf("payments", "", "new", 1);
+  ASSERT_EQ(one.clients.size(), 1u);
+  EXPECT_EQ(one.clients[0].client_id, "web-2");
+  EXPECT_TRUE(one.truncated);
+  EXPECT_EQ(one.current + one.behind + one.rejected, 3u);
 
   // The next version: the client that applied "new" is now behind, the rejection is history.
   const RolloutTracker::Rollout next = tracker.RolloutOf("payments", "", "newer");
@@ -137,6 +148,10 @@ TEST_F(RolloutTrackerTest, TotalsCountEveryConfigOfEveryClient) {
   EXPECT_EQ(totals.current, 1u);
   EXPECT_EQ(totals.behind, 1u);
   EXPECT_EQ(totals.rejected, 1u);
+  EXPECT_EQ(totals.rejected_by_config.size(), 1u);
+  EXPECT_EQ(totals.rejected_by_config.at("payments"), 1u);
+  EXPECT_EQ(totals.applied_reports, 2u);
+  EXPECT_EQ(totals.rejected_reports, 1u);
 }
 
 // --- bad input ---
