@@ -71,6 +71,8 @@ const std::vector<MetricSpec>& AllMetrics() {
        "Watch messages superseded by a newer one before they were sent."},
       {"hearth_watch_messages_sent_total", T::Counter, "Messages sent on WatchConfigs streams."},
       {"hearth_watch_streams", T::Gauge, "Open WatchConfigs streams."},
+      {"hearth_watch_withheld_total", T::Counter,
+       "Watch events not sent because the stream's client reported rejecting that version."},
       {"hearth_watcher_degraded", T::Gauge,
        "1 while the file watcher is degraded or failed (hearthd polls)."},
       {"process_cpu_seconds_total", T::Counter, "User and system CPU time spent, in seconds."},

@@ -219,6 +219,7 @@ std::vector<MetricFamily> MetricsSampler::Collect() const {
     out.push_back(Single("hearth_watch_messages_coalesced_total", w.coalesced_total));
     out.push_back(Single("hearth_watch_messages_sent_total", w.messages_sent_total));
     out.push_back(Single("hearth_watch_streams", w.active_streams));
+    out.push_back(Single("hearth_watch_withheld_total", w.withheld_total));
     AddRolloutMetrics(*grpc, &out);
   }
   if (const ValidationCache* cache = sources_.validation_cache) {

@@ -15,12 +15,17 @@ constexpr char kTokenVersion[] = "l1";
 }  // namespace
 
 grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigRequest& request,
-                          v1::GetConfigResponse* out) {
+                          v1::GetConfigResponse* out, const RolloutTracker* rollout) {
   if (request.name().empty()) {
     return GrpcError(grpc::StatusCode::INVALID_ARGUMENT, "config name is required");
   }
   if (absl::Status valid = ValidateConfigName(request.name()); !valid.ok()) {
     return ToGrpcStatus(valid);
+  }
+  if (rollout != nullptr && request.client_id().size() > rollout->options().max_id_bytes) {
+    return GrpcError(grpc::StatusCode::INVALID_ARGUMENT,
+                     absl::StrCat("client_id is ", request.client_id().size(), " bytes; at most ",
+                                  rollout->options().max_id_bytes));
   }
   absl::StatusOr<ConfigRenderer::Result> rendered =
       renderer.Render(request.name(), request.profile(), request.path());
@@ -48,6 +53,13 @@ grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigReq
   for (const std::string& error : entry.errors) out->add_errors(error);
   if (!request.if_none_match().empty() && request.if_none_match() == doc.etag) {
     out->set_not_modified(true);
+    return grpc::Status::OK;
+  }
+  if (rollout != nullptr && !request.client_id().empty() && !doc.etag.empty() &&
+      rollout->Rejected(request.client_id(), request.name(), request.profile(), doc.etag)) {
+    // This client's check refused the served version: it keeps what it has until the next one.
+    out->set_not_modified(true);
+    out->set_withheld(true);
     return grpc::Status::OK;
   }
   // The one copy of the document.

@@ -57,7 +57,7 @@ grpc::ServerUnaryReactor* ConfigService::GetConfig(grpc::CallbackServerContext* 
                                                    const v1::GetConfigRequest* request,
                                                    v1::GetConfigResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  grpc::Status status = LookupConfig(*renderer_, *request, response);
+  grpc::Status status = LookupConfig(*renderer_, *request, response, rollout_);
   const size_t limit = hub_->options().max_message_bytes;
   if (status.ok() && response->ByteSizeLong() > limit) {
     status = TooLarge(request->name(), response->ByteSizeLong(), limit);

@@ -28,6 +28,11 @@ absl::Status ValidateFilter(const v1::WatchConfigsRequest& request, const WatchH
     return absl::InvalidArgumentError(
         absl::StrCat("names and prefixes total ", bytes, " bytes; at most ", o.max_filter_bytes));
   }
+  if (o.rollout != nullptr && request.client_id().size() > o.rollout->options().max_id_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("client_id is ", request.client_id().size(),
+                                                   " bytes; at most ",
+                                                   o.rollout->options().max_id_bytes));
+  }
   for (const std::string& name : request.names()) {
     if (absl::Status s = ValidateConfigName(name); !s.ok()) return s;
   }
@@ -83,6 +88,7 @@ ConfigWatchReactor::ConfigWatchReactor(WatchHub* hub, const v1::WatchConfigsRequ
       prefixes_(request.prefixes().begin(), request.prefixes().end()),
       profile_(request.profile()),
       include_json_(request.include_json()),
+      client_id_(request.client_id()),
       since_revision_(request.since_revision()) {}
 
 bool ConfigWatchReactor::Matches(std::string_view name) const {
@@ -206,6 +212,11 @@ ConfigWatchReactor::Built ConfigWatchReactor::Build(bool on_executor) {
     }
     if (batch_pos_ < batch_.size()) {
       std::shared_ptr<const ConfigEntry> entry = std::move(batch_[batch_pos_++]);
+      // Claiming again continues the snapshot with the next entry.
+      if (!entry->deleted && ClientRejected(*entry)) {
+        hub_->CountWithheld();
+        return Built::kNothing;
+      }
       if (entry->deleted) {
         FillFromEntry(*entry, v1::WATCH_EVENT_TYPE_DELETED, entry->mod_revision);
       } else {
@@ -235,10 +246,22 @@ ConfigWatchReactor::Built ConfigWatchReactor::Build(bool on_executor) {
     if (coalesced_ != 0) message_.set_coalesced(coalesced_);
     return Built::kMessage;
   }
+  // The version this client rejected is not offered again; the next new one is.
+  if (entry->errors.empty() && ClientRejected(*entry)) {
+    hub_->CountWithheld();
+    return Built::kNothing;
+  }
   FillFromEntry(*entry,
                 entry->errors.empty() ? v1::WATCH_EVENT_TYPE_UPDATED : v1::WATCH_EVENT_TYPE_ERROR,
                 entry->mod_revision);
   return Built::kMessage;
+}
+
+bool ConfigWatchReactor::ClientRejected(const ConfigEntry& entry) const {
+  const RolloutTracker* rollout = hub_->options().rollout;
+  if (rollout == nullptr || client_id_.empty() || entry.version == nullptr) return false;
+  const RenderedDocument& variant = entry.version->Variant(profile_);
+  return !variant.etag.empty() && rollout->Rejected(client_id_, entry.name, profile_, variant.etag);
 }
 
 void ConfigWatchReactor::FetchBatch() {

@@ -77,6 +77,8 @@ class ConfigWatchReactor final : public SerialWriteReactor<v1::WatchConfigsRespo
   // Writer role: makes message_ fit the hub's max_message_bytes (drops the document, adds an
   // error; an UPDATED event becomes ERROR).
   void FitMessageLimit();
+  // True when this stream's client reported rejecting `entry`'s current version (for profile_).
+  bool ClientRejected(const ConfigEntry& entry) const;
 
   WatchHub* const hub_;  // Constant after construction.
   // The filter and options, constant after construction.
@@ -84,6 +86,7 @@ class ConfigWatchReactor final : public SerialWriteReactor<v1::WatchConfigsRespo
   const std::vector<std::string> prefixes_;
   const std::string profile_;
   const bool include_json_;
+  const std::string client_id_;  // ReportStatus identity: its rejected versions are not sent
   const uint64_t since_revision_;
   bool resume_ = false;  // snapshot only what changed after since_revision_ (writer role)
 

@@ -114,6 +114,7 @@ WatchHub::Stats WatchHub::stats() const {
   s.messages_sent_total = messages_sent_.load(std::memory_order_relaxed);
   s.coalesced_total = coalesced_.load(std::memory_order_relaxed);
   s.resets_total = resets_.load(std::memory_order_relaxed);
+  s.withheld_total = withheld_.load(std::memory_order_relaxed);
   return s;
 }
 

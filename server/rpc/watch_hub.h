@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/core/store/config_store.h"
+#include "server/core/store/rollout_tracker.h"
 #include "server/rpc/worker_pool.h"
 
 namespace hearth::rpc {
@@ -46,6 +47,9 @@ class WatchHub {
     // against a huge list costs CPU for the stream's whole life.
     size_t max_filter_entries = 1000;      // names plus prefixes
     size_t max_filter_bytes = 256u << 10;  // their total length
+    // What clients reported (ReportStatus): a stream with a client_id is not sent a version that
+    // client rejected. Not owned; null disables it.
+    const RolloutTracker* rollout = nullptr;
   };
   struct Stats {
     uint64_t active_streams = 0;
@@ -54,6 +58,7 @@ class WatchHub {
     uint64_t messages_sent_total = 0;
     uint64_t coalesced_total = 0;  // messages superseded before they were sent
     uint64_t resets_total = 0;     // snapshots flagged reset
+    uint64_t withheld_total = 0;   // events not sent: the stream's client rejected that version
   };
 
   WatchHub(ConfigStore* store, Options options);
@@ -87,6 +92,7 @@ class WatchHub {
   void CountSent() { messages_sent_.fetch_add(1, std::memory_order_relaxed); }
   void CountCoalesced(uint64_t n = 1) { coalesced_.fetch_add(n, std::memory_order_relaxed); }
   void CountReset() { resets_.fetch_add(1, std::memory_order_relaxed); }
+  void CountWithheld() { withheld_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   void OnChange(const ConfigStore::Change& change);
@@ -112,6 +118,7 @@ class WatchHub {
   std::atomic<uint64_t> messages_sent_{0};
   std::atomic<uint64_t> coalesced_{0};
   std::atomic<uint64_t> resets_{0};
+  std::atomic<uint64_t> withheld_{0};
 };
 
 }  // namespace hearth::rpc

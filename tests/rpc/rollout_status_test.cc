@@ -5,6 +5,7 @@
 #include "server/rpc/rollout_status.h"
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/rpc/rpc_fixture.h"
@@ -184,6 +185,112 @@ TEST_F(RolloutStatusTest, BadReportsAreRefusedWithoutEchoingValues) {
   bad_name.set_name("nope");
   EXPECT_EQ(stub_->GetRolloutStatus(&missing_context, bad_name, &response).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(RolloutStatusTest, GetConfigWithholdsTheVersionTheClientRejected) {
+  Start();
+  const std::string etag = ServedEtag();
+  ASSERT_TRUE(Report("web-0", etag, v1::APPLY_OUTCOME_REJECTED, "nginx -t failed").ok());
+  auto get = [&](const std::string& client, grpc::Status* status = nullptr) {
+    v1::GetConfigRequest request;
+    request.set_name("payments");
+    request.set_client_id(client);
+    v1::GetConfigResponse response;
+    grpc::ClientContext context;
+    Bound(&context);
+    grpc::Status s = stub_->GetConfig(&context, request, &response);
+    if (status != nullptr) *status = s;
+    EXPECT_TRUE(status != nullptr || s.ok()) << s.error_message();
+    return response;
+  };
+  // The client that rejected it keeps what it has.
+  const v1::GetConfigResponse withheld = get("web-0");
+  EXPECT_TRUE(withheld.not_modified());
+  EXPECT_TRUE(withheld.withheld());
+  EXPECT_TRUE(withheld.json().empty());
+  EXPECT_EQ(withheld.etag(), etag);
+  // Everybody else, and callers without a client_id, get the document.
+  for (const std::string client : {"web-1", ""}) {
+    const v1::GetConfigResponse served = get(client);
+    EXPECT_FALSE(served.not_modified()) << client;
+    EXPECT_FALSE(served.withheld()) << client;
+    EXPECT_NE(served.json().find("5432"), std::string::npos) << client;
+  }
+  // The rejection is per profile: the production variant is a different version.
+  {
+    v1::GetConfigRequest request;
+    request.set_name("payments");
+    request.set_profile("production");
+    request.set_client_id("web-0");
+    v1::GetConfigResponse response;
+    grpc::ClientContext context;
+    Bound(&context);
+    ASSERT_TRUE(stub_->GetConfig(&context, request, &response).ok());
+    EXPECT_FALSE(response.withheld());
+    EXPECT_NE(response.json().find("6543"), std::string::npos);
+  }
+  // The next new version reaches it.
+  Write("payments/00-base.toml", "[db]\nport = 5433\n");
+  engine_->Rebuild("payments");
+  const v1::GetConfigResponse next = get("web-0");
+  EXPECT_FALSE(next.withheld());
+  EXPECT_NE(next.etag(), etag);
+  EXPECT_NE(next.json().find("5433"), std::string::npos);
+  // An oversized client_id is refused without being echoed.
+  grpc::Status status;
+  get(std::string(300, 'x'), &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().find("xxx"), std::string::npos);
+}
+
+TEST_F(RolloutStatusTest, WatchDoesNotResendTheVersionTheClientRejected) {
+  Start();
+  const std::string rejected = ServedEtag();
+  ASSERT_TRUE(Report("web-0", rejected, v1::APPLY_OUTCOME_REJECTED, "check failed").ok());
+  v1::WatchConfigsRequest request;
+  request.add_names("payments");
+  request.set_client_id("web-0");
+  request.set_include_json(true);
+  auto stream = Open(request);
+  v1::WatchConfigsRequest plain_request = request;
+  plain_request.clear_client_id();
+  auto plain = Open(plain_request);
+  auto snapshot_end = [](const v1::WatchConfigsResponse& m) { return m.snapshot_end(); };
+
+  // The snapshot skips the rejected version for this client only.
+  std::vector<v1::WatchConfigsResponse> got = ReadUntil(stream.get(), snapshot_end);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(server_->watch_stats().withheld_total, 1u);
+  got = ReadUntil(plain.get(), snapshot_end);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].etag(), rejected);
+
+  auto updated_with = [](const std::string& port) {
+    return [port](const v1::WatchConfigsResponse& m) {
+      return m.type() == v1::WATCH_EVENT_TYPE_UPDATED && m.json().find(port) != std::string::npos;
+    };
+  };
+  // A new version arrives ...
+  Write("payments/00-base.toml", "[db]\nport = 5433\n");
+  engine_->Rebuild("payments");
+  got = ReadUntil(stream.get(), updated_with("5433"));
+  EXPECT_NE(got.back().etag(), rejected);
+  // ... the rejected content coming back is not offered again, while other streams see it ...
+  Write("payments/00-base.toml", "[db]\nport = 5432\n");
+  engine_->Rebuild("payments");
+  ReadUntil(plain.get(), updated_with("5433"));
+  got = ReadUntil(plain.get(), updated_with("5432"));
+  EXPECT_EQ(got.back().etag(), rejected);
+  // Wait (bounded) until this stream has passed over it, so that it is not merely coalesced.
+  for (int i = 0; i < 2000 && server_->watch_stats().withheld_total < 2; ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(server_->watch_stats().withheld_total, 2u);
+  // ... and the version after it is.
+  Write("payments/00-base.toml", "[db]\nport = 5434\n");
+  engine_->Rebuild("payments");
+  got = ReadUntil(stream.get(), updated_with("5434"));
+  for (const v1::WatchConfigsResponse& m : got) EXPECT_NE(m.etag(), rejected);
 }
 
 }  // namespace
