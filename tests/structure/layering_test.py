@@ -21,7 +21,7 @@ import sys
 # Folder -> the hearth folders (or single headers) its files may include, besides itself.
 # Order: the data path. A file in server/core/ itself (the engine) may use all of core/.
 CORE = ["server/core/model", "server/core/source", "server/core/parse", "server/core/schema",
-        "server/core/build", "server/core/store"]
+        "server/core/build", "server/core/render", "server/core/store"]
 LAYERS = {
     "server/core/model": [],
     "server/core/source": ["server/core/model"],
@@ -29,12 +29,14 @@ LAYERS = {
     "server/core/schema": ["server/core/model", "server/core/source", "server/core/parse"],
     "server/core/build": ["server/core/model", "server/core/source", "server/core/parse",
                           "server/core/schema"],
-    "server/core/store": ["server/core/model", "server/core/source", "server/core/build"],
+    "server/core/render": ["server/core/model"],
+    "server/core/store": ["server/core/model", "server/core/source", "server/core/build",
+                          "server/core/render"],
     "server/core": CORE,
     # The reload pipeline sees the engine only through the Rebuilder interface.
     "server/watch": ["server/core/model", "server/core/source", "server/core/rebuilder.h"],
     # The gRPC adapters read the store and reach the engine only through DryRunner.
-    "server/rpc": ["server/core/model", "server/core/build", "server/core/store",
+    "server/rpc": ["server/core/model", "server/core/build", "server/core/render", "server/core/store",
                    "server/core/dry_runner.h"],
     # Wiring: anything on the server side.
     "server/app": CORE + ["server/core", "server/watch", "server/rpc"],

@@ -18,7 +18,10 @@ struct RenderedDocument {
   std::string path;                         // "" is the whole document
   std::shared_ptr<const Value> doc;         // the (sub-)document
   std::shared_ptr<const std::string> json;  // canonical JSON of `doc`
-  std::string etag;                         // hex XXH3-128 of `json`
+  std::string etag;                         // hex XXH3-128 of `json` (of `content` when set)
+  // The document in another output format (store/config_renderer.h), when one was asked for;
+  // `json` is then unset and `etag` hashes these bytes.
+  std::shared_ptr<const std::string> content;
 };
 
 // A file that contributed to a config.

@@ -61,14 +61,7 @@ void AppendDouble(double d, std::string* out) {
     out->append("null");
     return;
   }
-  char buf[32];  // shortest round-trip of any double fits in 24 chars
-  auto r = std::to_chars(buf, buf + sizeof(buf), d);
-  size_t n = r.ptr - buf;
-  out->append(buf, n);
-  // "1" -> "1.0", "-0" -> "-0.0", "100" -> "100.0"; "1e+300" and "0.1" stay as they are.
-  if (std::memchr(buf, '.', n) == nullptr && std::memchr(buf, 'e', n) == nullptr) {
-    out->append(".0");
-  }
+  AppendShortestDouble(d, out);
 }
 
 // One writer for both forms; kPretty is a template parameter so the canonical path carries no
@@ -199,6 +192,17 @@ void TrimSlack(std::string* out) {
 }
 
 }  // namespace
+
+void AppendShortestDouble(double d, std::string* out) {
+  char buf[32];  // shortest round-trip of any double fits in 24 chars
+  auto r = std::to_chars(buf, buf + sizeof(buf), d);
+  size_t n = r.ptr - buf;
+  out->append(buf, n);
+  // "1" -> "1.0", "-0" -> "-0.0", "100" -> "100.0"; "1e+300" and "0.1" stay as they are.
+  if (std::memchr(buf, '.', n) == nullptr && std::memchr(buf, 'e', n) == nullptr) {
+    out->append(".0");
+  }
+}
 
 void AppendCanonicalJson(const Value& v, std::string* out) { Writer<false>(out, 0).Write(v, 0); }
 

@@ -21,4 +21,9 @@ std::string ToCanonicalJson(const Value& v);
 // trailing newline.
 std::string ToPrettyJson(const Value& v, int indent = 2);
 
+// A finite double in the shortest decimal form that reads back as the same double, always with a
+// '.' or an exponent so that it stays a float ("1.0", "0.1", "1e+300"). Canonical JSON uses it,
+// and so does every other output format (server/core/render/).
+void AppendShortestDouble(double d, std::string* out);
+
 }  // namespace hearth

@@ -56,4 +56,23 @@ size_t FindInvalidUtf8(std::string_view text) {
   return std::string_view::npos;
 }
 
+char32_t NextCodePoint(std::string_view text, size_t* pos) {
+  const size_t i = *pos;
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char b0 = byte(i);
+  if (b0 < 0x80) {
+    *pos = i + 1;
+    return b0;
+  }
+  const size_t len = SequenceLength(text, i);
+  if (len == 0) {
+    *pos = i + 1;
+    return 0xFFFD;
+  }
+  char32_t cp = len == 2 ? (b0 & 0x1F) : len == 3 ? (b0 & 0x0F) : (b0 & 0x07);
+  for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (byte(i + k) & 0x3F);
+  *pos = i + len;
+  return cp;
+}
+
 }  // namespace hearth

@@ -21,4 +21,9 @@ inline bool IsValidUtf8(std::string_view text) {
   return FindInvalidUtf8(text) == std::string_view::npos;
 }
 
+// Decodes the code point starting at text[*pos] and advances *pos past it. A byte that does not
+// start a well-formed sequence decodes as U+FFFD and advances by one, so that a writer never
+// loops or reads past the end. Requires *pos < text.size().
+char32_t NextCodePoint(std::string_view text, size_t* pos);
+
 }  // namespace hearth

@@ -133,7 +133,8 @@ class EnvParser {
   }
 
   // A quoted value, which may span lines (CRLF is read as LF). Single quotes: literal text.
-  // Double quotes: \n \t \r \" \\ escapes, any other escape is an error.
+  // Double quotes: \n \t \r \" \\ escapes, and \$ \` as a shell reads them (so that a file a shell
+  // sources is read the same here); any other escape is an error.
   absl::Status ParseQuoted(std::string* out) {
     const char quote = text_[pos_];
     const bool escapes = quote == '"';
@@ -162,11 +163,14 @@ class EnvParser {
             break;
           case '"':
           case '\\':
+          case '$':
+          case '`':
             out->push_back(e);
             break;
           default:
             return ErrorHere(
-                "unknown escape sequence in double-quoted value (valid: \\n \\t \\r \\\" \\\\; "
+                "unknown escape sequence in double-quoted value (valid: \\n \\t \\r \\\" \\\\ \\$ "
+                "\\`; "
                 "use single quotes for literal backslashes)");
         }
         pos_ += 2;

@@ -24,16 +24,24 @@ ConfigRenderer::ConfigRenderer(const ConfigStore* store, Options options)
 
 absl::StatusOr<ConfigRenderer::Result> ConfigRenderer::Render(std::string_view name,
                                                               std::string_view profile,
-                                                              std::string_view path) const {
+                                                              std::string_view path,
+                                                              OutputFormat format) const {
   std::shared_ptr<const ConfigEntry> entry = store_->Get(name);
   if (!entry) return absl::NotFoundError(absl::StrCat("config '", Sv(name), "' not found"));
+  return RenderEntry(std::move(entry), profile, path, format);
+}
+
+absl::StatusOr<ConfigRenderer::Result> ConfigRenderer::RenderEntry(
+    std::shared_ptr<const ConfigEntry> entry, std::string_view profile, std::string_view path,
+    OutputFormat format) const {
+  const std::string& name = entry->name;
   if (!entry->version) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "config '", Sv(name), "' has no valid version yet: ", absl::StrJoin(entry->errors, "; ")));
+        "config '", name, "' has no valid version yet: ", absl::StrJoin(entry->errors, "; ")));
   }
   const ConfigVersion& version = *entry->version;
   const RenderedDocument& variant = version.Variant(profile);
-  if (path.empty()) {
+  if (path.empty() && format == OutputFormat::kJson) {
     cache_.CountHit();
     // Aliasing constructor: shares ownership of the version, allocates nothing.
     std::shared_ptr<const RenderedDocument> doc(entry->version, &variant);
@@ -42,20 +50,31 @@ absl::StatusOr<ConfigRenderer::Result> ConfigRenderer::Render(std::string_view n
   if (HasControlChar(profile) || HasControlChar(path)) {
     return absl::InvalidArgumentError("profile and path must not contain control characters");
   }
-  std::string key = RenderCache::Key(name, entry->version_revision, variant.profile, path);
+  std::string key = RenderCache::Key(name, entry->version_revision, variant.profile, path,
+                                     OutputFormatName(format));
   if (auto hit = cache_.Lookup(key)) return Result{std::move(entry), std::move(hit)};
-  const Value* sub = variant.doc->FindPath(path);
+  const Value* sub = path.empty() ? variant.doc.get() : variant.doc->FindPath(path);
   if (sub == nullptr) {
     return absl::NotFoundError(
-        absl::StrCat("path '", Sv(path), "' not found in config '", Sv(name), "'"));
+        absl::StrCat("path '", Sv(path), "' not found in config '", name, "'"));
   }
   auto rendered = std::make_shared<RenderedDocument>();
   rendered->profile = variant.profile;
   rendered->path = std::string(path);
   // Shares the version's tree: the sub-document lives as long as the rendering.
   rendered->doc = std::shared_ptr<const Value>(variant.doc, sub);
-  rendered->json = std::make_shared<const std::string>(ToCanonicalJson(*sub));
-  rendered->etag = ContentHash(*rendered->json);
+  if (format == OutputFormat::kJson) {
+    rendered->json = std::make_shared<const std::string>(ToCanonicalJson(*sub));
+    rendered->etag = ContentHash(*rendered->json);
+  } else {
+    absl::StatusOr<std::string> text = RenderDocument(*sub, format);
+    if (!text.ok()) {
+      return absl::Status(text.status().code(),
+                          absl::StrCat("config '", name, "': ", text.status().message()));
+    }
+    rendered->content = std::make_shared<const std::string>(*std::move(text));
+    rendered->etag = ContentHash(*rendered->content);
+  }
   cache_.Insert(std::move(key), rendered);
   return Result{std::move(entry), std::move(rendered)};
 }

@@ -5,13 +5,15 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "server/core/render/output_format.h"
 #include "server/core/store/config_store.h"
 #include "server/core/store/render_cache.h"
 
 namespace hearth {
 
 // Serves documents out of a ConfigStore: whole documents straight from the version's pre-rendered
-// buffer (no allocation, no copy), sub-trees (a dotted `path`) rendered once and kept in an LRU
+// buffer (no allocation, no copy), sub-trees (a dotted `path`) and other output formats (YAML,
+// TOML, .env, properties; render/output_format.h) rendered once per version and kept in an LRU
 // render cache bounded by bytes. The store itself only keeps versions; what a reader asks to see
 // of them is decided here.
 //
@@ -31,11 +33,19 @@ class ConfigRenderer {
   ConfigRenderer(const ConfigRenderer&) = delete;
   ConfigRenderer& operator=(const ConfigRenderer&) = delete;
 
-  // Renders `name` for `profile`, optionally a dotted sub-tree `path`. NOT_FOUND for unknown
-  // configs or paths; FAILED_PRECONDITION when the config has never built successfully (the
-  // message carries its errors); INVALID_ARGUMENT for control characters in profile or path.
+  // Renders `name` for `profile`, optionally a dotted sub-tree `path`, in `format`. NOT_FOUND for
+  // unknown configs or paths; FAILED_PRECONDITION when the config has never built successfully
+  // (the message carries its errors); INVALID_ARGUMENT for control characters in profile or path,
+  // and for a document that `format` cannot express. A JSON rendering fills `json`, any other
+  // `content`; either way `etag` hashes the bytes served.
   absl::StatusOr<Result> Render(std::string_view name, std::string_view profile,
-                                std::string_view path) const;
+                                std::string_view path,
+                                OutputFormat format = OutputFormat::kJson) const;
+  // The same for an entry already read from the store (a watch event renders the entry it
+  // reports, not whatever is newest).
+  absl::StatusOr<Result> RenderEntry(std::shared_ptr<const ConfigEntry> entry,
+                                     std::string_view profile, std::string_view path,
+                                     OutputFormat format = OutputFormat::kJson) const;
 
   const ConfigStore& store() const { return *store_; }
   RenderCache::Stats cache_stats() const { return cache_.stats(); }

@@ -16,6 +16,7 @@ size_t RenderCache::BytesOf(const std::string& key, const RenderedDocument* doc)
   if (doc != nullptr) {
     bytes += sizeof(RenderedDocument) + doc->etag.capacity() + doc->path.capacity();
     if (doc->json) bytes += doc->json->capacity();
+    if (doc->content) bytes += doc->content->capacity();
     if (doc->doc) bytes += doc->doc->ApproximateBytes();
   }
   return bytes;
@@ -37,10 +38,11 @@ RenderCache::Stats RenderCache::stats() const {
 }
 
 std::string RenderCache::Key(std::string_view name, uint64_t revision, std::string_view profile,
-                             std::string_view path) {
+                             std::string_view path, std::string_view format) {
   // ConfigStore::Render rejects control characters in names, profiles and paths, so the
   // separator keeps keys unambiguous.
-  return absl::StrCat(Sv(name), "\x1f", revision, "\x1f", Sv(profile), "\x1f", Sv(path));
+  return absl::StrCat(Sv(name), "\x1f", revision, "\x1f", Sv(profile), "\x1f", Sv(path), "\x1f",
+                      Sv(format));
 }
 
 }  // namespace hearth

@@ -11,7 +11,7 @@
 
 namespace hearth {
 
-// An LRU cache of sub-tree renderings (config, revision, profile, path) -> RenderedDocument,
+// An LRU cache of renderings (config, revision, profile, path, format) -> RenderedDocument,
 // bounded by bytes (model/lru_cache.h). Entries are immutable and shared; eviction only drops the
 // cache's reference. Thread-safe; never locked while rendering.
 class RenderCache {
@@ -31,9 +31,9 @@ class RenderCache {
   // Hits include CountHit()'s.
   Stats stats() const;
 
-  // The key for one rendering.
+  // The key for one rendering (`format` is its OutputFormatName).
   static std::string Key(std::string_view name, uint64_t revision, std::string_view profile,
-                         std::string_view path);
+                         std::string_view path, std::string_view format);
 
  private:
   // Approximate resident bytes of one entry (key, document, list and index bookkeeping).

@@ -40,6 +40,28 @@ TEST(ConfigRendererTest, PathRenderIsCachedPerRevision) {
   EXPECT_EQ(renderer.Render("a", "", "db\x1f").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ConfigRendererTest, FormatsAreRenderedOncePerVersionWithTheirOwnEtag) {
+  ConfigStore store({});
+  const ConfigRenderer renderer(&store, {});
+  store.Publish(MakeSimpleVersion("a", 7));
+  auto json = renderer.Render("a", "", "");
+  auto yaml = renderer.Render("a", "", "", OutputFormat::kYaml);
+  ASSERT_TRUE(yaml.ok()) << yaml.status();
+  EXPECT_EQ(*yaml->doc->content, "db:\n  port: 7\nv: 7\n");
+  EXPECT_EQ(yaml->doc->json, nullptr);
+  EXPECT_NE(yaml->doc->etag, json->doc->etag);
+  auto again = renderer.Render("a", "", "", OutputFormat::kYaml);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->doc.get(), yaml->doc.get());  // from the cache
+  auto env = renderer.Render("a", "", "db", OutputFormat::kEnv);
+  ASSERT_TRUE(env.ok()) << env.status();
+  EXPECT_EQ(*env->doc->content, "PORT=7\n");
+  // A sub-tree that is a scalar has no TOML form: INVALID_ARGUMENT naming the config.
+  auto toml = renderer.Render("a", "", "db.port", OutputFormat::kToml);
+  EXPECT_EQ(toml.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(toml.status().message(), testing::HasSubstr("config 'a': toml needs a table"));
+}
+
 TEST(ConfigRendererTest, CacheIsBoundedByBytes) {
   ConfigStore store({});
   // Room for a few small sub-tree renderings (each a few hundred bytes with its overhead).

@@ -54,8 +54,10 @@ TEST(RenderCacheTest, ReplacingAKeyKeepsAccountingRight) {
 }
 
 TEST(RenderCacheTest, KeysSeparateAllParts) {
-  EXPECT_NE(RenderCache::Key("a", 1, "p", "x"), RenderCache::Key("a", 1, "", "px"));
-  EXPECT_NE(RenderCache::Key("a", 1, "p", "x"), RenderCache::Key("a", 2, "p", "x"));
+  EXPECT_NE(RenderCache::Key("a", 1, "p", "x", "json"), RenderCache::Key("a", 1, "", "px", "json"));
+  EXPECT_NE(RenderCache::Key("a", 1, "p", "x", "json"), RenderCache::Key("a", 2, "p", "x", "json"));
+  EXPECT_NE(RenderCache::Key("a", 1, "p", "x", "json"), RenderCache::Key("a", 1, "p", "x", "yaml"));
+  EXPECT_NE(RenderCache::Key("a", 1, "p", "", "yaml"), RenderCache::Key("a", 1, "p", "yaml", ""));
 }
 
 }  // namespace
