@@ -55,8 +55,10 @@ grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigReq
     out->set_not_modified(true);
     return grpc::Status::OK;
   }
-  if (rollout != nullptr && !request.client_id().empty() && !doc.etag.empty() &&
-      rollout->Rejected(request.client_id(), request.name(), request.profile(), doc.etag)) {
+  // Reports name the whole variant's etag (as the watch compares it), also for a path request.
+  const std::string& version_etag = entry.version->Variant(request.profile()).etag;
+  if (rollout != nullptr && !request.client_id().empty() && !version_etag.empty() &&
+      rollout->Rejected(request.client_id(), request.name(), request.profile(), version_etag)) {
     // This client's check refused the served version: it keeps what it has until the next one.
     out->set_not_modified(true);
     out->set_withheld(true);
