@@ -64,6 +64,14 @@ void PrintStructured(const JsonNode& doc, const std::string& output) {
   std::cout << (output == "yaml" ? ToYaml(doc) : ToPrettyJson(doc));
 }
 
+v1::DocumentFormat DocumentFormatFromName(std::string_view name) {
+  if (name == "yaml") return v1::DOCUMENT_FORMAT_YAML;
+  if (name == "toml") return v1::DOCUMENT_FORMAT_TOML;
+  if (name == "env") return v1::DOCUMENT_FORMAT_ENV;
+  if (name == "properties") return v1::DOCUMENT_FORMAT_PROPERTIES;
+  return v1::DOCUMENT_FORMAT_JSON;
+}
+
 int RunGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
            const GetArgs& args) {
   auto stub = v1::ConfigService::NewStub(channel);
@@ -73,6 +81,16 @@ int RunGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel
   request.set_name(args.name);
   request.set_profile(args.profile);
   request.set_path(args.path);
+  const bool server_rendered = !args.format.empty();
+  if (server_rendered) {
+    if (args.output != "json" && args.output != "raw" && args.output != "wide") {
+      std::cerr << "hearthctl: --format prints the server's rendering; it does not combine with "
+                   "-o "
+                << args.output << "\n";
+      return kExitUsage;
+    }
+    request.set_format(DocumentFormatFromName(args.format));
+  }
   v1::GetConfigResponse response;
   grpc::Status status = stub->GetConfig(&context, request, &response);
   if (!status.ok()) return ReportRpcError(conn, "get " + args.name, status);
@@ -83,12 +101,19 @@ int RunGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel
   }
   if (args.output == "wide") {
     std::cerr << "name: " << response.name() << "\nrevision: " << response.revision()
-              << "\netag: " << response.etag()
-              << "\nprofile: " << (response.profile().empty() ? "(base)" : response.profile())
+              << "\netag: " << response.etag();
+    if (!response.document_etag().empty() && response.document_etag() != response.etag()) {
+      std::cerr << "\ndocument etag: " << response.document_etag();  // what reports name
+    }
+    std::cerr << "\nprofile: " << (response.profile().empty() ? "(base)" : response.profile())
               << "\nschema: " << (response.schema().empty() ? "(none)" : response.schema())
               << "\nsources: " << absl::StrJoin(response.sources(), ", ") << "\n";
   }
-  if (args.output == "raw") {
+  if (server_rendered && request.format() != v1::DOCUMENT_FORMAT_JSON) {
+    std::cout << response.content();
+    return kExitOk;
+  }
+  if (args.output == "raw" || server_rendered) {
     std::cout << response.json() << "\n";
     return kExitOk;
   }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/connection.h"
@@ -23,11 +24,17 @@ grpc::Status ListAllConfigs(const ConnectionOptions& conn, std::shared_ptr<grpc:
 // Prints `doc` as pretty JSON or as YAML (`output` is "json" or "yaml").
 void PrintStructured(const JsonNode& doc, const std::string& output);
 
+// "json", "yaml", "toml", "env", "properties" as the proto enum (JSON for anything else).
+hearth::v1::DocumentFormat DocumentFormatFromName(std::string_view name);
+
 struct GetArgs {
   std::string name;
   std::string profile;
   std::string path;
   std::string output = "json";  // json | yaml | toml | raw | wide (json + metadata on stderr)
+  // Rendered by the server: json | yaml | toml | env | properties ("" is not asked). Printed as
+  // sent, the bytes an app's file would hold.
+  std::string format;
 };
 int RunGet(const ConnectionOptions& conn, std::shared_ptr<grpc::Channel> channel,
            const GetArgs& args);

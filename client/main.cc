@@ -104,6 +104,11 @@ int main(int argc, char** argv) {
   get_cmd->add_option("--profile,-p", get.profile, "Profile variant, e.g. production");
   get_cmd->add_option("--path", get.path, "Dotted sub-tree, e.g. db.pool or servers.0");
   AddOutputOption(get_cmd, &get.output, {"json", "yaml", "toml", "raw", "wide"});
+  get_cmd
+      ->add_option("--format", get.format,
+                   "Have the server render the document (json, yaml, toml, env, properties) "
+                   "and print it byte for byte, as a file would hold it")
+      ->check(CLI::IsMember({"json", "yaml", "toml", "env", "properties"}));
 
   ListArgs list;
   CLI::App* list_cmd = app.add_subcommand("list", "List configs with revision and health");

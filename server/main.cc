@@ -104,6 +104,11 @@ int main(int argc, char** argv) {
   render_cmd->add_flag("--blame", render.blame,
                        "Print which file:line set each value and what it overrode");
   render_cmd->add_flag("--pretty", render.pretty, "Indent the JSON");
+  render_cmd
+      ->add_option("--format", render.format,
+                   "Output format: json, yaml, toml, env (A__B=\"...\" for `set -a; .`), "
+                   "properties")
+      ->check(CLI::IsMember({"json", "yaml", "toml", "env", "properties"}));
 
   hearth::CheckCommand check;
   CLI::App* check_cmd = app.add_subcommand(

@@ -44,14 +44,21 @@ int RunRender(const RenderCommand& cmd, std::ostream& out, std::ostream& err) {
     out << FormatBlame(entries, version.sources);
     return 0;
   }
+  absl::StatusOr<OutputFormat> format = ParseOutputFormat(cmd.format);
+  if (!format.ok()) {
+    err << "hearthd render: " << format.status().message() << "\n";
+    return 2;
+  }
   const ConfigRenderer renderer(&engine.store(), ConfigRenderer::Options{});
   absl::StatusOr<ConfigRenderer::Result> rendered =
-      renderer.Render(cmd.name, cmd.profile, cmd.path);
+      renderer.Render(cmd.name, cmd.profile, cmd.path, *format);
   if (!rendered.ok()) {
     err << "hearthd render: " << rendered.status().message() << "\n";
     return absl::IsNotFound(rendered.status()) ? 3 : 1;
   }
-  if (cmd.pretty) {
+  if (*format != OutputFormat::kJson) {
+    out << *rendered->doc->content;
+  } else if (cmd.pretty) {
     out << ToPrettyJson(*rendered->doc->doc) << "\n";
   } else {
     out << *rendered->doc->json << "\n";

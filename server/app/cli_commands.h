@@ -15,6 +15,7 @@ struct RenderCommand {
   std::string path;
   bool blame = false;
   bool pretty = false;
+  std::string format = "json";  // json | yaml | toml | env | properties (render/output_format.h)
 };
 // Returns the process exit code: 0 ok, 1 the config has errors (each printed to `err` as
 // file:line:col: message), 2 bad usage (e.g. invalid name), 3 not found.

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/model/absl_compat.h"
 #include "server/core/model/config_name.h"
+#include "server/rpc/document_format.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/value_proto.h"
 
@@ -27,8 +28,10 @@ grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigReq
                      absl::StrCat("client_id is ", request.client_id().size(), " bytes; at most ",
                                   rollout->options().max_id_bytes));
   }
+  absl::StatusOr<OutputFormat> format = FromProtoFormat(request.format());
+  if (!format.ok()) return ToGrpcStatus(format.status());
   absl::StatusOr<ConfigRenderer::Result> rendered =
-      renderer.Render(request.name(), request.profile(), request.path());
+      renderer.Render(request.name(), request.profile(), request.path(), *format);
   if (!rendered.ok()) return ToGrpcStatus(rendered.status());
   const ConfigEntry& entry = *rendered->entry;
   const RenderedDocument& doc = *rendered->doc;
@@ -48,6 +51,11 @@ grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigReq
     if (!profile_used) out->set_profile_unknown(true);
   }
   if (!doc.etag.empty()) out->set_etag(doc.etag);
+  // Reports name the whole variant's etag (as the watch compares it), also for a path request
+  // or another format.
+  const std::string version_etag =
+      entry.version != nullptr ? entry.version->Variant(request.profile()).etag : std::string();
+  if (!version_etag.empty()) out->set_document_etag(version_etag);
   if (!request.profile().empty()) out->set_profile(request.profile());
   if (!request.path().empty()) out->set_path(request.path());
   for (const std::string& error : entry.errors) out->add_errors(error);
@@ -55,8 +63,6 @@ grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigReq
     out->set_not_modified(true);
     return grpc::Status::OK;
   }
-  // Reports name the whole variant's etag (as the watch compares it), also for a path request.
-  const std::string& version_etag = entry.version->Variant(request.profile()).etag;
   if (rollout != nullptr && !request.client_id().empty() && !version_etag.empty() &&
       rollout->Rejected(request.client_id(), request.name(), request.profile(), version_etag)) {
     // This client's check refused the served version: it keeps what it has until the next one.
@@ -66,6 +72,7 @@ grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigReq
   }
   // The one copy of the document.
   if (doc.json != nullptr && !doc.json->empty()) out->set_json(*doc.json);
+  if (doc.content != nullptr && !doc.content->empty()) out->set_content(*doc.content);
   if (request.include_value() && doc.doc != nullptr) ToProtoValue(*doc.doc, out->mutable_value());
   return grpc::Status::OK;
 }

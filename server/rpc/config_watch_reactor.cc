@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/model/absl_compat.h"
 #include "server/core/model/config_name.h"
+#include "server/rpc/document_format.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/watch_hub.h"
 
@@ -32,6 +33,11 @@ absl::Status ValidateFilter(const v1::WatchConfigsRequest& request, const WatchH
     return absl::InvalidArgumentError(absl::StrCat("client_id is ", request.client_id().size(),
                                                    " bytes; at most ",
                                                    o.rollout->options().max_id_bytes));
+  }
+  absl::StatusOr<OutputFormat> format = FromProtoFormat(request.format());
+  if (!format.ok()) return format.status();
+  if (*format != OutputFormat::kJson && o.renderer == nullptr) {
+    return absl::FailedPreconditionError("this server does not render other formats");
   }
   for (const std::string& name : request.names()) {
     if (absl::Status s = ValidateConfigName(name); !s.ok()) return s;
@@ -88,6 +94,7 @@ ConfigWatchReactor::ConfigWatchReactor(WatchHub* hub, const v1::WatchConfigsRequ
       prefixes_(request.prefixes().begin(), request.prefixes().end()),
       profile_(request.profile()),
       include_json_(request.include_json()),
+      format_(FromProtoFormat(request.format()).value_or(OutputFormat::kJson)),
       client_id_(request.client_id()),
       since_revision_(request.since_revision()) {}
 
@@ -218,9 +225,9 @@ ConfigWatchReactor::Built ConfigWatchReactor::Build(bool on_executor) {
         return Built::kNothing;
       }
       if (entry->deleted) {
-        FillFromEntry(*entry, v1::WATCH_EVENT_TYPE_DELETED, entry->mod_revision);
+        FillFromEntry(entry, v1::WATCH_EVENT_TYPE_DELETED, entry->mod_revision);
       } else {
-        FillFromEntry(*entry, v1::WATCH_EVENT_TYPE_SNAPSHOT, entry->mod_revision);
+        FillFromEntry(entry, v1::WATCH_EVENT_TYPE_SNAPSHOT, entry->mod_revision);
       }
       return Built::kMessage;
     }
@@ -251,7 +258,7 @@ ConfigWatchReactor::Built ConfigWatchReactor::Build(bool on_executor) {
     hub_->CountWithheld();
     return Built::kNothing;
   }
-  FillFromEntry(*entry,
+  FillFromEntry(entry,
                 entry->errors.empty() ? v1::WATCH_EVENT_TYPE_UPDATED : v1::WATCH_EVENT_TYPE_ERROR,
                 entry->mod_revision);
   return Built::kMessage;
@@ -306,15 +313,19 @@ void ConfigWatchReactor::FetchBatch() {
   if (batch_.size() < kSnapshotBatch) batch_exhausted_ = true;
 }
 
-void ConfigWatchReactor::FillFromEntry(const ConfigEntry& entry, v1::WatchEventType type,
-                                       uint64_t revision) {
+void ConfigWatchReactor::FillFromEntry(const std::shared_ptr<const ConfigEntry>& entry_ptr,
+                                       v1::WatchEventType type, uint64_t revision) {
+  const ConfigEntry& entry = *entry_ptr;
   // WatchConfigsResponse is proto2 (documents.proto): a field is set only when it is not its
   // default, so that the message is sent and printed as it was in proto3.
   message_.Clear();
   message_.set_type(type);
   message_.set_name(entry.name);
   if (revision != 0) message_.set_revision(revision);
-  if (entry.version != nullptr && type != v1::WATCH_EVENT_TYPE_DELETED) {
+  if (entry.version != nullptr && type != v1::WATCH_EVENT_TYPE_DELETED &&
+      format_ != OutputFormat::kJson) {
+    FillRendered(entry_ptr);
+  } else if (entry.version != nullptr && type != v1::WATCH_EVENT_TYPE_DELETED) {
     const RenderedDocument& variant = entry.version->Variant(profile_);
     if (!variant.etag.empty()) message_.set_etag(variant.etag);
     const bool with_json =
@@ -332,6 +343,30 @@ void ConfigWatchReactor::FillFromEntry(const ConfigEntry& entry, v1::WatchEventT
   FitMessageLimit();
 }
 
+void ConfigWatchReactor::FillRendered(const std::shared_ptr<const ConfigEntry>& entry) {
+  const RenderedDocument& variant = entry->version->Variant(profile_);
+  if (!variant.etag.empty()) message_.set_document_etag(variant.etag);
+  // Once per version and variant: every stream asking for this format shares the cached text.
+  absl::StatusOr<ConfigRenderer::Result> rendered =
+      hub_->options().renderer->RenderEntry(entry, profile_, "", format_);
+  if (!rendered.ok()) {
+    // The version cannot be written in this format: the client keeps what it has.
+    if (message_.type() == v1::WATCH_EVENT_TYPE_UPDATED ||
+        message_.type() == v1::WATCH_EVENT_TYPE_SNAPSHOT) {
+      message_.set_type(v1::WATCH_EVENT_TYPE_ERROR);
+    }
+    message_.add_errors(std::string(rendered.status().message()));
+    return;
+  }
+  const RenderedDocument& doc = *rendered->doc;
+  if (!doc.etag.empty()) message_.set_etag(doc.etag);
+  const bool with_document = message_.type() == v1::WATCH_EVENT_TYPE_SNAPSHOT ||
+                             message_.type() == v1::WATCH_EVENT_TYPE_UPDATED;
+  if (include_json_ && with_document && doc.content != nullptr && !doc.content->empty()) {
+    message_.set_content(*doc.content);
+  }
+}
+
 void ConfigWatchReactor::FitMessageLimit() {
   const size_t limit = hub_->options().max_message_bytes;
   const size_t size = message_.ByteSizeLong();
@@ -343,6 +378,7 @@ void ConfigWatchReactor::FitMessageLimit() {
       "-byte gRPC message limit: its document is not sent (watch without include_json, or "
       "raise --max-message-bytes)");
   message_.clear_json();
+  message_.clear_content();
   if (message_.ByteSizeLong() + error.size() + 16 > limit) message_.clear_errors();  // huge errors
   message_.add_errors(error);
   if (message_.type() == v1::WATCH_EVENT_TYPE_UPDATED) {

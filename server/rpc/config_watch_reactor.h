@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "hearth/v1/config_service.pb.h"
+#include "server/core/render/output_format.h"
 #include "server/core/store/config_store.h"
 #include "server/rpc/serial_write_reactor.h"
 
@@ -72,7 +73,11 @@ class ConfigWatchReactor final : public SerialWriteReactor<v1::WatchConfigsRespo
   void OnStreamDone() override;
   // Writer role: snapshot helpers.
   void FetchBatch();
-  void FillFromEntry(const ConfigEntry& entry, v1::WatchEventType type, uint64_t revision);
+  void FillFromEntry(const std::shared_ptr<const ConfigEntry>& entry, v1::WatchEventType type,
+                     uint64_t revision);
+  // Writer role: sets etag, document_etag and (with include_json_) content from the entry's
+  // rendering in format_; a version the format cannot express becomes an ERROR event.
+  void FillRendered(const std::shared_ptr<const ConfigEntry>& entry);
   void FillProgress(uint64_t global_revision, bool snapshot_end);
   // Writer role: makes message_ fit the hub's max_message_bytes (drops the document, adds an
   // error; an UPDATED event becomes ERROR).
@@ -86,6 +91,7 @@ class ConfigWatchReactor final : public SerialWriteReactor<v1::WatchConfigsRespo
   const std::vector<std::string> prefixes_;
   const std::string profile_;
   const bool include_json_;
+  const OutputFormat format_;    // kJson: the version's own buffer; others via the hub's renderer
   const std::string client_id_;  // ReportStatus identity: its rejected versions are not sent
   const uint64_t since_revision_;
   bool resume_ = false;  // snapshot only what changed after since_revision_ (writer role)

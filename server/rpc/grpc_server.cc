@@ -101,6 +101,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options, C
   hub_options.instance_id = opts.instance_id;
   hub_options.max_message_bytes = opts.max_message_bytes;
   hub_options.rollout = server->rollout_.get();
+  hub_options.renderer = server->renderer_.get();
   server->hub_ = std::make_unique<WatchHub>(store, std::move(hub_options));
   server->config_service_ = std::make_unique<ConfigService>(
       server->renderer_.get(), dry_runner, server->hub_.get(), server->workers_.get(),

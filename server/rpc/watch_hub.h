@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/core/store/config_renderer.h"
 #include "server/core/store/config_store.h"
 #include "server/core/store/rollout_tracker.h"
 #include "server/rpc/worker_pool.h"
@@ -50,6 +51,9 @@ class WatchHub {
     // What clients reported (ReportStatus): a stream with a client_id is not sent a version that
     // client rejected. Not owned; null disables it.
     const RolloutTracker* rollout = nullptr;
+    // Renders events for streams that ask for a format other than JSON (they are refused without
+    // one). Not owned.
+    const ConfigRenderer* renderer = nullptr;
   };
   struct Stats {
     uint64_t active_streams = 0;

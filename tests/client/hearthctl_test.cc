@@ -190,6 +190,39 @@ TEST_F(HearthctlTest, GetInEveryFormat) {
   EXPECT_EQ(yaml_list.out, "servers:\n  - name: x\n    port: 1\n");
 }
 
+TEST_F(HearthctlTest, GetFormatPrintsTheServersRenderingByteForByte) {
+  Start();
+  Result env = Run({"get", "payments", "-p", "production", "--format", "env"});
+  EXPECT_EQ(env.code, 0) << env.err;
+  EXPECT_EQ(env.out, "DB__HOST=prod\nDB__PORT=5432\nDB__RATIO=1.5\n");
+  Result properties = Run({"get", "payments", "--format", "properties", "--path", "db"});
+  EXPECT_EQ(properties.code, 0) << properties.err;
+  EXPECT_EQ(properties.out, "host=a\nport=5432\nratio=1.5\n");
+  Result json = Run({"get", "payments", "--format", "json"});
+  EXPECT_EQ(json.code, 0) << json.err;
+  EXPECT_EQ(json.out, "{\"db\":{\"host\":\"a\",\"port\":5432,\"ratio\":1.5}}\n");
+  // wide adds the metadata on stderr, with both etags.
+  Result wide = Run({"get", "payments", "--format", "yaml", "-o", "wide"});
+  EXPECT_EQ(wide.code, 0) << wide.err;
+  EXPECT_EQ(wide.out, "db:\n  host: a\n  port: 5432\n  ratio: 1.5\n");
+  EXPECT_THAT(wide.err, HasSubstr("\netag: "));
+  EXPECT_THAT(wide.err, HasSubstr("\ndocument etag: "));
+  // A document the format cannot express is the server's INVALID_ARGUMENT, exit 2.
+  Result list_as_env = Run({"get", "team/billing", "--format", "env"});
+  EXPECT_EQ(list_as_env.code, 0) << list_as_env.err;
+  EXPECT_EQ(list_as_env.out, "SERVERS__0__NAME=x\nSERVERS__0__PORT=1\n");
+  Result scalar_as_toml = Run({"get", "payments", "--path", "db.port", "--format", "toml"});
+  EXPECT_EQ(scalar_as_toml.code, 2);
+  EXPECT_THAT(scalar_as_toml.err, HasSubstr("INVALID_ARGUMENT"));
+  EXPECT_TRUE(scalar_as_toml.out.empty());
+  // Two renderers at once is a usage error, before any RPC; so is an unknown format.
+  Result both = Run({"get", "payments", "--format", "env", "-o", "yaml"});
+  EXPECT_EQ(both.code, 2);
+  EXPECT_THAT(both.err, HasSubstr("--format"));
+  Result unknown = Run({"get", "payments", "--format", "xml"});
+  EXPECT_EQ(unknown.code, 2);
+}
+
 TEST_F(HearthctlTest, ExitCodes) {
   Start();
   Result missing = Run({"get", "nope"});

@@ -326,6 +326,21 @@ TEST(DaemonTest, RenderAndCheckExitCodes) {
   auto ok = RunCommand({kHearthd, "render", "--root", root.path(), "good"}, 20s);
   EXPECT_EQ(ok.exit_code, 0);
   EXPECT_EQ(ok.out, "{\"x\":1}\n");
+  auto env =
+      RunCommand({kHearthd, "render", "--root", root.path(), "good", "--format", "env"}, 20s);
+  EXPECT_EQ(env.exit_code, 0) << env.err;
+  EXPECT_EQ(env.out, "X=1\n");
+  auto yaml = RunCommand(
+      {kHearthd, "render", "--root", root.path(), "good", "--format", "yaml", "--path", "x"}, 20s);
+  EXPECT_EQ(yaml.out, "1\n");
+  auto scalar = RunCommand(
+      {kHearthd, "render", "--root", root.path(), "good", "--format", "toml", "--path", "x"}, 20s);
+  EXPECT_EQ(scalar.exit_code, 1);
+  EXPECT_THAT(scalar.err, HasSubstr("hearthd render: "));
+  EXPECT_TRUE(scalar.out.empty());
+  EXPECT_EQ(RunCommand({kHearthd, "render", "--root", root.path(), "good", "--format", "xml"}, 20s)
+                .exit_code,
+            2);
   EXPECT_EQ(RunCommand({kHearthd, "render", "--root", root.path(), "../x"}, 20s).exit_code, 2);
   EXPECT_EQ(RunCommand({kHearthd, "render", "--root", root.path(), "nope"}, 20s).exit_code, 3);
   EXPECT_EQ(RunCommand({kHearthd, "bogus-command"}, 20s).exit_code, 2);

@@ -43,24 +43,27 @@ LAYERS = {
     "server": ["server/app"],  # main.cc
     # hearthctl speaks only the public API.
     "client": [],
+    # hearth-agent: the public API too, plus hearthctl's JSON reader and connection options.
+    "client/agent": ["client/json_tree.h", "client/connection.h", "client/server_address.h"],
 }
 
 # Third-party include prefix -> the folders allowed to include it.
 THIRD_PARTY = {
-    "toml++/": ["server/core/parse"],
+    "toml++/": ["server/core/parse", "client/agent"],
+    "kainjow/": ["client/agent"],
     "simdjson": ["server/core/parse"],
     "yaml-cpp/": ["server/core/parse"],
     "valijson/": ["server/core/schema"],
-    "xxhash": ["server/core/model"],
+    "xxhash": ["server/core/model", "client/agent"],
     "spdlog/": ["server/watch", "server/app", "server"],
-    "CLI/": ["server", "client"],
-    "prometheus/": ["server/rpc", "server/app"],
+    "CLI/": ["server", "client", "client/agent"],
+    "prometheus/": ["server/rpc", "server/app", "client/agent"],
     "civetweb": ["server/app"],
-    "grpc/": ["server/rpc", "server/app", "client"],
-    "grpcpp/": ["server/rpc", "server/app", "client"],
-    "hearth/v1/": ["server/rpc", "server/app", "client"],
-    "grpc/health/": ["server/rpc", "client"],
-    "google/protobuf/": ["server/rpc", "server/app", "client"],
+    "grpc/": ["server/rpc", "server/app", "client", "client/agent"],
+    "grpcpp/": ["server/rpc", "server/app", "client", "client/agent"],
+    "hearth/v1/": ["server/rpc", "server/app", "client", "client/agent"],
+    "grpc/health/": ["server/rpc", "client", "client/agent"],
+    "google/protobuf/": ["server/rpc", "server/app", "client", "client/agent"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
@@ -107,8 +110,10 @@ def main() -> int:
                     continue
                 target = m.group(1)
                 if target.startswith(("server/", "client/")):
-                    if target.startswith("client/"):
-                        ok = folder == "client"
+                    if target.startswith("client/") and folder == "client":
+                        ok = not target.startswith("client/agent/")  # hearthctl needs no agent
+                    elif target.startswith("client/"):
+                        ok = allowed_hearth(folder, target)
                     else:
                         ok = allowed_hearth(folder, target)
                     if not ok:
