@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Hearth container image: hearthd and hearthctl on Debian 12 slim, as a non-root user.
+# Hearth container image: hearthd, hearthctl and hearth-agent on Debian 12 slim, as a non-root
+# user.
 #
 #   docker build -t hearth:dev .
 #   docker run --rm -p 127.0.0.1:7070:7070 -p 127.0.0.1:7071:7071 \
@@ -19,6 +20,7 @@ RUN apt-get update \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libabsl-dev libtomlplusplus-dev libsimdjson-dev libyaml-cpp-dev libvalijson-dev \
       libspdlog-dev prometheus-cpp-dev libcivetweb-dev libxxhash-dev libcli11-dev \
+      libkainjow-mustache-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -26,14 +28,15 @@ COPY . .
 # -Wrestrict inside valijson's headers, which must not fail an image build.
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DHEARTH_BUILD_TESTS=OFF -DHEARTH_BUILD_BENCHMARKS=OFF -DHEARTH_WERROR=OFF \
- && cmake --build /build --target hearthd hearthctl \
+ && cmake --build /build --target hearthd hearthctl hearth-agent \
  && install -D -s -m 0755 /build/server/hearthd /out/usr/local/bin/hearthd \
  && install -D -s -m 0755 /build/client/hearthctl /out/usr/local/bin/hearthctl \
+ && install -D -s -m 0755 /build/client/agent/hearth-agent /out/usr/local/bin/hearth-agent \
  && sh docker/runtime-packages.sh /out/usr/local/bin/hearthd /out/usr/local/bin/hearthctl \
-      > /out/runtime-packages.txt \
+      /out/usr/local/bin/hearth-agent > /out/runtime-packages.txt \
  && cat /out/runtime-packages.txt
 
-# ---- runtime: only the shared libraries the two binaries load (libgrpc++1.51, libprotobuf32,
+# ---- runtime: only the shared libraries the three binaries load (libgrpc++1.51, libprotobuf32,
 # libabsl20220623, libyaml-cpp0.7, libsimdjson14, libtomlplusplus3, libxxhash0, ...), computed
 # above from ldd so the list cannot drift from what the binaries link ----
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
@@ -49,10 +52,10 @@ RUN apt-get update \
  && chown hearth:hearth /run/hearth
 COPY --from=build /out/usr/local/bin/ /usr/local/bin/
 # Fail the build here, not at first start, if a library is missing.
-RUN hearthd --version && hearthctl --help > /dev/null
+RUN hearthd --version && hearthctl --help > /dev/null && hearth-agent --help > /dev/null
 
 LABEL org.opencontainers.image.title="hearth" \
-      org.opencontainers.image.description="Config-aggregation daemon: hearthd and hearthctl" \
+      org.opencontainers.image.description="Config aggregation: hearthd, hearthctl, hearth-agent" \
       org.opencontainers.image.documentation="docs/deployment.md"
 
 # Numeric so that Kubernetes' runAsNonRoot can check it without reading /etc/passwd.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Prints, one per line and sorted, the Debian packages that own the shared libraries the given
 # binaries load (as ldd resolves them). The Dockerfile's build stage runs it so that the runtime
-# stage installs exactly the libraries hearthd and hearthctl need, and nothing else.
+# stage installs exactly the libraries hearthd, hearthctl and hearth-agent need, and nothing else.
 #
 # Exits 1 if a library belongs to no package (one built by hand would be missing at run time).
 # Usage: docker/runtime-packages.sh BINARY...

@@ -62,7 +62,7 @@ int RunStatus(const std::string& status_file, const std::string& output, std::os
   }
   const std::string pid = Text(status, "pid");
   const int pid_number = pid.empty() ? 0 : std::atoi(pid.c_str());
-  const bool alive = pid_number > 1 && (kill(pid_number, 0) == 0 || errno == EPERM);
+  const bool alive = pid_number >= 1 && (kill(pid_number, 0) == 0 || errno == EPERM);
   if (output == "json") {
     out << text;
     if (!alive) err << "hearth-agent status: process " << pid << " is not running\n";

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # ctest driver for deploy.manifests and deploy.validator: makes sure the npm packages are
-# installed, then runs validate_manifests.mjs with the given arguments.
+# installed, then runs validate_manifests.mjs with the given arguments (--repo, --work,
+# [--self-test], and the binaries whose flags and inputs it checks: --hearthd, --hearthctl,
+# --hearth-agent).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if ! command -v node >/dev/null 2>&1; then

@@ -9,10 +9,13 @@
 //                           (lib/observability.mjs)
 //   docker/                 compose schema and references (lib/compose.mjs)
 //   Dockerfile, .dockerignore, and the flags every manifest passes to the binaries
-//                           (lib/image.mjs)
+//                           (lib/image.mjs, lib/invocations.mjs)
+//   hearth-agent's outputs files, as the manifests mount them (lib/agent.mjs)
 //
 // Usage: node validate_manifests.mjs --repo DIR --work DIR [--hearthd BIN] [--hearthctl BIN]
-//        node validate_manifests.mjs --self-test --repo DIR --work DIR
+//          [--hearth-agent BIN]
+//        node validate_manifests.mjs --self-test --repo DIR --work DIR [the same binaries]
+// A check that needs a binary that is not given is skipped, and says so.
 // Prints each finding as file:line:col: message and exits 1 if there is any.
 
 import { readdirSync, mkdirSync } from "node:fs";
@@ -30,7 +33,9 @@ import {
   loadKnownMetrics,
 } from "./lib/observability.mjs";
 import { checkCompose } from "./lib/compose.mjs";
-import { checkDockerfile, checkFlags } from "./lib/image.mjs";
+import { checkDockerfile, checkFlags, checkImagePrograms } from "./lib/image.mjs";
+import { podInvocations } from "./lib/invocations.mjs";
+import { checkAgentConfigs } from "./lib/agent.mjs";
 import { selfTest } from "./lib/self_test.mjs";
 
 const { values: opts } = parseArgs({
@@ -39,17 +44,23 @@ const { values: opts } = parseArgs({
     work: { type: "string" },
     hearthd: { type: "string" },
     hearthctl: { type: "string" },
+    "hearth-agent": { type: "string" },
     "self-test": { type: "boolean", default: false },
   },
 });
 if (!opts.repo || !opts.work) {
   console.error(
     "usage: validate_manifests.mjs --repo DIR --work DIR [--hearthd BIN] [--hearthctl BIN]" +
-      " [--self-test]",
+      " [--hearth-agent BIN] [--self-test]",
   );
   process.exit(2);
 }
 const repo = resolve(opts.repo);
+const binaries = {
+  hearthd: opts.hearthd,
+  hearthctl: opts.hearthctl,
+  "hearth-agent": opts["hearth-agent"],
+};
 const work = resolve(opts.work);
 mkdirSync(work, { recursive: true });
 
@@ -93,6 +104,8 @@ async function validateRepo(report, notes) {
   checkUnknownFields(typed, work, report);
 
   // 2. Every kustomization resolves; each Kustomization renders and its objects fit together.
+  // Also loads the outputs files hearth-agent is started with (once each: bases repeat).
+  const agentConfigsSeen = new Set();
   const kubectl = kubectlVersion();
   notes.push(
     kubectl
@@ -121,6 +134,7 @@ async function validateRepo(report, notes) {
       }
     }
     checkBundle(objects, report);
+    checkAgentConfigs(objects, binaries["hearth-agent"], work, report, notes, agentConfigsSeen);
   }
 
   // 3. Alerts and dashboard.
@@ -151,38 +165,17 @@ async function validateRepo(report, notes) {
       words: hearthdService.command,
     });
   }
-  for (const obj of [...sources.values()].flat()) {
-    const pod = obj.value?.spec?.template?.spec;
-    if (!pod) continue;
-    for (const field of ["initContainers", "containers"]) {
-      (pod[field] ?? []).forEach((c, i) => {
-        if (!/^hearth(:|$)/.test(String(c.image))) return;
-        const where = obj.where(["spec", "template", "spec", field, i]);
-        const command = c.command ?? [];
-        if (command.length === 0)
-          invocations.push({ where, program: "hearthd", words: c.args ?? [] });
-        else if (command[0] === "hearthctl")
-          invocations.push({
-            where,
-            program: "hearthctl",
-            words: [...command.slice(1), ...(c.args ?? [])],
-          });
-        else if (command[0] === "hearthd")
-          invocations.push({
-            where,
-            program: "hearthd",
-            words: [...command.slice(2), ...(c.args ?? [])],
-          });
-      });
-    }
-  }
-  checkFlags(invocations, { hearthd: opts.hearthd, hearthctl: opts.hearthctl }, report, notes);
+  const objects = [...sources.values()].flat();
+  const workloadInvocations = objects.flatMap(podInvocations);
+  invocations.push(...workloadInvocations);
+  checkFlags(invocations, binaries, report, notes);
+  checkImagePrograms(repo, [...new Set(workloadInvocations.map((i) => i.program))], report);
 }
 
 const report = new Report();
 const notes = [];
 await report.guard("validate_manifests.mjs", () =>
-  opts["self-test"] ? selfTest(repo, work, report) : validateRepo(report, notes),
+  opts["self-test"] ? selfTest(repo, work, binaries, report, notes) : validateRepo(report, notes),
 );
 for (const n of notes) console.log(n);
 for (const e of report.errors) console.log(e);

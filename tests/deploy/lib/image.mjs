@@ -1,8 +1,9 @@
 // Checks of the container image's definition and of every place that starts the binaries in it:
 // the Dockerfile's stages, user, ports, health check and entrypoint; that its build stage
 // installs every library .ci/dev installs (so a new dependency cannot be forgotten here); that
-// .dockerignore keeps build trees out; and that each flag the Dockerfile, the compose file and
-// the Kubernetes manifests pass to hearthd or hearthctl is one the built binary accepts.
+// .dockerignore keeps build trees out; that it installs every binary the manifests start; and
+// that each flag the Dockerfile, the compose file and the Kubernetes manifests pass to hearthd,
+// hearthctl or hearth-agent is one the built binary accepts.
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,6 +24,9 @@ const TEST_ONLY = new Set([
   "prometheus",
   "openssl",
   "python3",
+  "python3-yaml",
+  "openjdk-17-jdk-headless",
+  "nginx",
 ]);
 
 // Instructions with continuation lines joined and comments dropped: [{op, args, line}].
@@ -142,6 +146,24 @@ export function checkDockerfile(repo, report) {
   };
 }
 
+// Every program the manifests start must be installed into the image's /usr/local/bin (the
+// build stage installs each one there for the runtime stage to copy).
+export function checkImagePrograms(repo, programs, report) {
+  report.check();
+  // `install ... SOURCE DEST/usr/local/bin/PROGRAM`, one command of a RUN's && chain.
+  const installs = parseDockerfile(readFileSync(join(repo, "Dockerfile"), "utf8"))
+    .filter((i) => i.op === "RUN")
+    .flatMap((i) => i.args.split(/&&|;/).map((c) => c.trim().split(/\s+/)))
+    .filter((argv) => argv[0] === "install");
+  for (const program of programs) {
+    if (!installs.some((argv) => argv.at(-1).endsWith(`/usr/local/bin/${program}`)))
+      report.error(
+        "Dockerfile",
+        `the manifests start ${program}, which the image does not install in /usr/local/bin`,
+      );
+  }
+}
+
 // The DEB_PACKAGES list of .ci/dev.
 function ciPackages(repo) {
   const path = join(repo, ".ci", "dev");
@@ -150,8 +172,10 @@ function ciPackages(repo) {
   return m ? m[1].replace(/#.*/g, "").split(/\s+/).filter(Boolean) : [];
 }
 
-// Checks that every --flag of each invocation is in the binary's help. `invocations` are
-// {where, program: "hearthd" | "hearthctl", words}; for hearthd, words follow `hearthd serve`.
+// Checks that every option of each invocation is in the binary's help, and that the options
+// the help marks REQUIRED are given. `invocations` are {where, program, words} (program:
+// hearthd, hearthctl or hearth-agent); for hearthd, words follow `hearthd serve` and may be
+// appended to the image's entrypoint, so only the other two are complete command lines.
 export function checkFlags(invocations, binaries, report, notes) {
   const help = new Map();
   const helpOf = (bin, args) => {
@@ -173,7 +197,7 @@ export function checkFlags(invocations, binaries, report, notes) {
     }
     report.check();
     let texts;
-    let words = inv.words;
+    const words = inv.words;
     if (inv.program === "hearthd") {
       const serve = helpOf(bin, ["serve"]);
       if (!serve) {
@@ -182,22 +206,31 @@ export function checkFlags(invocations, binaries, report, notes) {
       }
       texts = [serve];
     } else {
+      // CLI11 answers `PROGRAM typo --help` with the top-level help: a subcommand must also be
+      // listed there.
       const top = helpOf(bin, []);
       const sub = words.find(
         (w, i) =>
           /^[a-z]+$/.test(w) &&
-          !String(words[i - 1] ?? "").startsWith("--") &&
+          !String(words[i - 1] ?? "").startsWith("-") &&
           top &&
+          new RegExp(`^\\s+${w}\\s`, "m").test(top) &&
           helpOf(bin, [w]),
       );
       if (!sub) {
-        report.error(inv.where, `hearthctl ${words.join(" ")}: no known subcommand`);
+        report.error(inv.where, `${inv.program} ${words.join(" ")}: no known subcommand`);
         continue;
       }
       texts = [top, helpOf(bin, [sub])];
+      // "  -c,--config TEXT REQUIRED   ...": one of the names must be given.
+      for (const m of texts[1].matchAll(/^\s+(-[^\s]+)\s.*\bREQUIRED\b/gm)) {
+        const names = m[1].split(",");
+        if (!words.some((w) => names.includes(w.split("=")[0])))
+          report.error(inv.where, `${inv.program} ${sub} needs ${names.at(-1)}`);
+      }
     }
     for (const w of words) {
-      if (!w.startsWith("--")) continue;
+      if (!w.startsWith("--") && !/^-[A-Za-z]$/.test(w)) continue;
       const flag = w.split("=")[0];
       if (!texts.some((t) => has(t, flag)))
         report.error(inv.where, `${inv.program} does not accept ${flag}`);

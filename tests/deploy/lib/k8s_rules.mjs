@@ -1,12 +1,14 @@
 // Checks a schema cannot make: that the objects of one bundle (a rendered kustomization, or one
 // test file) fit together and follow the rules docs/deployment.md promises: selectors match
 // their pods, Services and ServiceMonitors reach named ports, every mount has a volume, every
-// container is locked down and sized, and every hearthd container has its gRPC probes.
+// container is locked down and sized, every hearthd container has its gRPC probes, and every
+// hearth-agent is an init container (--once) or a long-running one with its readiness probe.
 //
 // An object is { value, where(path, opts) }: its plain value and a function that names the file,
 // line and column of a path inside it.
 
 import { describe } from "./k8s_schema.mjs";
+import { optionValue, subcommandOf } from "./invocations.mjs";
 
 const WORKLOADS = new Set(["Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job"]);
 const HEARTH_GRPC_PORT = 7070;
@@ -164,6 +166,7 @@ function checkPod(obj, templatePath, configMaps, err, report) {
       socketUsers.set(m[1], list);
     }
     if (c.name === "hearthd") checkHearthd(obj, at, c, err);
+    if ((c.command ?? [])[0] === "hearth-agent") checkHearthAgent(obj, at, c, path[0], err);
   }
   for (const [dir, users] of socketUsers) {
     report.check();
@@ -248,4 +251,63 @@ function checkHearthd(obj, at, c, err) {
         `config mount ${m.mountPath} must not use subPath (it never sees updates)`,
       );
   });
+}
+
+// hearth-agent's argv in `argv` (["hearth-agent", ...]): its words, or null.
+function agentWords(argv) {
+  return (argv ?? [])[0] === "hearth-agent" ? argv.slice(1).map(String) : null;
+}
+
+function checkHearthAgent(obj, at, c, field, err) {
+  const words = agentWords([...(c.command ?? []), ...(c.args ?? [])]);
+  if (subcommandOf(words) !== "run") return;
+  const once = words.includes("--once");
+  const config = optionValue(words, ["--config", "-c"]);
+  if (field === "initContainers" && c.restartPolicy !== "Always") {
+    if (!once)
+      err(
+        obj,
+        at,
+        `init container ${c.name}: hearth-agent run without --once never exits, so the pod ` +
+          "never starts (add --once, or make it a sidecar with restartPolicy: Always)",
+      );
+    return;
+  }
+  if (once) {
+    err(
+      obj,
+      at,
+      `container ${c.name}: hearth-agent run --once exits after one pass and is restarted ` +
+        "forever; --once belongs in an init container",
+    );
+    return;
+  }
+  const status = (probe) => {
+    const w = agentWords(c[probe]?.exec?.command);
+    return w && subcommandOf(w) === "status" ? w : null;
+  };
+  const ready = status("readinessProbe");
+  if (!ready) {
+    err(
+      obj,
+      [...at, "readinessProbe"],
+      `container ${c.name}: the long-running hearth-agent needs a readiness exec probe ` +
+        "running hearth-agent status --config FILE",
+    );
+  } else if (optionValue(ready, ["--config", "-c"]) !== config) {
+    err(
+      obj,
+      [...at, "readinessProbe", "exec", "command"],
+      `container ${c.name}: the readiness probe reads ` +
+        `${optionValue(ready, ["--config", "-c"])}, but the agent runs with ${config}`,
+    );
+  }
+  if (status("livenessProbe")) {
+    err(
+      obj,
+      [...at, "livenessProbe"],
+      `container ${c.name}: hearth-agent status must not be a liveness probe: it fails while ` +
+        "hearthd is unreachable, and restarting the agent cannot fix that",
+    );
+  }
 }

@@ -1,6 +1,8 @@
 // Proves the validator catches what it claims to (ctest deploy.validator): every fixture in
 // testdata/ lists, in "# expect: TEXT" comment lines, the findings it must produce; a fixture
-// without any must produce none. A few helpers are also checked on hand-made inputs.
+// without any must produce none. "# expect (PROGRAM): TEXT" is a finding that needs the built
+// PROGRAM (its flags, or hearth-agent loading an outputs file): without that binary it is
+// skipped, and the skip is printed. A few helpers are also checked on hand-made inputs.
 
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -10,9 +12,11 @@ import { YamlFile } from "./yaml_file.mjs";
 import { validateSchema, checkUnknownFields } from "./k8s_schema.mjs";
 import { checkBundle } from "./k8s_rules.mjs";
 import { metricNames } from "./observability.mjs";
-import { parseDockerfile } from "./image.mjs";
+import { checkFlags, parseDockerfile } from "./image.mjs";
+import { podInvocations } from "./invocations.mjs";
+import { checkAgentConfigs } from "./agent.mjs";
 
-export async function selfTest(repo, work, report) {
+export async function selfTest(repo, work, binaries, report, notes) {
   const dir = join(repo, "tests", "deploy", "testdata");
   const fixtures = [];
   const typed = [];
@@ -29,7 +33,18 @@ export async function selfTest(repo, work, report) {
       objects.push({ value: doc.value, where: (path, o) => file.where(doc, path, o) });
     }
     checkBundle(objects, sub);
-    const expected = [...file.text.matchAll(/^# expect: (.*)$/gm)].map((m) => m[1].trim());
+    const quiet = []; // a missing binary is noted once below, not per invocation
+    checkFlags(objects.flatMap(podInvocations), binaries, sub, quiet);
+    checkAgentConfigs(objects, binaries["hearth-agent"], join(work, name), sub, quiet);
+    const expected = [];
+    for (const m of file.text.matchAll(/^# expect(?: \(([\w-]+)\))?: (.*)$/gm)) {
+      if (m[1] && !binaries[m[1]]) {
+        const note = `SKIP self-test expectations that need ${m[1]}: no ${m[1]} binary given`;
+        if (!notes.includes(note)) notes.push(note);
+        continue;
+      }
+      expected.push(m[2].trim());
+    }
     fixtures.push({ name, sub, expected });
   }
   checkUnknownFields(typed, join(work, "self-test"), report);
