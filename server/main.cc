@@ -78,6 +78,7 @@ struct ServeFlags {
   std::string poll_interval = "0s";
   std::string progress_interval = "10s";
   std::string report_lease = "60s";
+  std::string http_request_timeout = "10s";
   std::string shutdown_grace = "5s";
   std::string reload_stall_threshold = "10s";
   std::string socket_mode;  // octal, e.g. "0660"; empty: as the umask makes it
@@ -143,6 +144,18 @@ int main(int argc, char** argv) {
                    "Threads for dry-run validation and gRPC's thread quota")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  serve_cmd
+      ->add_option("--http-listen", serve.http.listen,
+                   "HTTP/1.1 API address, repeatable: HOST:PORT (port 0 picks one): "
+                   "/v1/configs/{name} with ETag, 304 and blocking ?wait=, /v1/configs, /healthz, "
+                   "/readyz (docs/api.md) [default: none]")
+      ->allow_extra_args(false);
+  serve_cmd
+      ->add_option("--http-request-timeout", serve_flags.http_request_timeout,
+                   "An HTTP request must arrive whole within this (slow or silent clients are "
+                   "closed); also bounds writing the answer")
+      ->capture_default_str()
+      ->check(kDuration);
   serve_cmd->add_option(
       "--health-listen", serve.grpc.health_listen,
       "Plaintext HOST:PORT serving only grpc.health.v1, for probes that cannot do TLS (the "
@@ -314,6 +327,8 @@ int main(int argc, char** argv) {
     serve.grpc.progress_interval = ToDuration(serve_flags.progress_interval);
     serve.grpc.rollout.lease = std::max(absl::Seconds(1), ToDuration(serve_flags.report_lease));
     serve.shutdown_grace = ToDuration(serve_flags.shutdown_grace);
+    serve.http.limits.request_timeout = std::chrono::milliseconds(std::max<int64_t>(
+        1, absl::ToInt64Milliseconds(ToDuration(serve_flags.http_request_timeout))));
     serve.reload.stall_threshold = ToDuration(serve_flags.reload_stall_threshold);
     if (!serve_flags.socket_mode.empty()) {
       serve.grpc.unix_socket_mode =

@@ -222,6 +222,27 @@ int RunDaemon(DaemonOptions options) {
       spdlog::info("serving gRPC on {}:{}", HostOf(addr), i < ports.size() ? ports[i] : 0);
     }
   }
+  // The HTTP API: the same store and readiness, its own threads (server/http).
+  auto not_ready_reason = std::make_shared<std::pair<absl::Mutex, std::string>>();
+  not_ready_reason->second = "starting";
+  std::unique_ptr<http::HttpServer> http_server;
+  if (!options.http.listen.empty()) {
+    options.http.routes.not_ready_reason = [not_ready_reason] {
+      absl::MutexLock lock(&not_ready_reason->first);
+      return not_ready_reason->second;
+    };
+    absl::StatusOr<std::unique_ptr<http::HttpServer>> started =
+        http::HttpServer::Start(options.http, &engine.store());
+    if (!started.ok()) {
+      spdlog::error("cannot start the HTTP server: {}", started.status().ToString());
+      return 1;
+    }
+    http_server = *std::move(started);
+    for (size_t i = 0; i < options.http.listen.size(); ++i) {
+      spdlog::info("serving HTTP on {}:{}", HostOf(options.http.listen[i]),
+                   http_server->ports()[i]);
+    }
+  }
   absl::Time start = absl::Now();
   // The initial load runs beside the signal wait, so that SIGTERM during a long build cancels it
   // instead of waiting for it (SIGHUP here is dropped: this load is a full scan anyway).
@@ -276,6 +297,10 @@ int RunDaemon(DaemonOptions options) {
     }
     not_ready = reason;
     ready->store(reason.empty());
+    {
+      absl::MutexLock lock(&not_ready_reason->first);
+      not_ready_reason->second = reason;
+    }
     (*server)->RefreshHealth();
   };
   if (!stop_now) {
@@ -309,6 +334,7 @@ int RunDaemon(DaemonOptions options) {
     calls_done.WaitForNotificationWithTimeout(options.shutdown_grace);
     engine.CancelBuilds();
   });
+  if (http_server != nullptr) http_server->Shutdown();  // open requests end with the connection
   (*server)->Shutdown(options.shutdown_grace);
   calls_done.Notify();
   canceller.join();

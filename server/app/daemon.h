@@ -5,6 +5,7 @@
 
 #include "absl/time/time.h"
 #include "server/core/config_engine.h"
+#include "server/http/http_server.h"
 #include "server/rpc/grpc_server.h"
 #include "server/watch/reload_coordinator.h"
 
@@ -24,6 +25,7 @@ namespace hearth {
 struct DaemonOptions {
   ConfigEngine::Options engine;
   rpc::GrpcServer::Options grpc;
+  http::HttpServer::Options http;  // no listen address: no HTTP API
   ReloadCoordinator::Options reload;
   std::string metrics_listen = "127.0.0.1:7071";  // empty: no metrics endpoint
   absl::Duration shutdown_grace = absl::Seconds(5);

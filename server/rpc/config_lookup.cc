@@ -1,6 +1,5 @@
 #include "server/rpc/config_lookup.h"
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "server/core/model/absl_compat.h"
 #include "server/core/model/config_name.h"
@@ -9,11 +8,6 @@
 #include "server/rpc/value_proto.h"
 
 namespace hearth::rpc {
-namespace {
-
-constexpr char kTokenVersion[] = "l1";
-
-}  // namespace
 
 grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigRequest& request,
                           v1::GetConfigResponse* out, const RolloutTracker* rollout) {
@@ -92,23 +86,6 @@ void FillConfigInfo(const ConfigEntry& entry, v1::ConfigInfo* out) {
     out->set_schema(version.schema);
   }
   for (const std::string& error : entry.errors) out->add_errors(error);
-}
-
-std::string EncodePageToken(const std::string& prefix, const std::string& last_name) {
-  // Config names contain no NUL, so NUL separates the parts unambiguously.
-  std::string raw =
-      absl::StrCat(kTokenVersion, std::string(1, '\0'), prefix, std::string(1, '\0'), last_name);
-  return absl::WebSafeBase64Escape(raw);
-}
-
-bool DecodePageToken(const std::string& token, const std::string& prefix, std::string* last_name) {
-  std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw)) return false;
-  const std::string head =
-      absl::StrCat(kTokenVersion, std::string(1, '\0'), prefix, std::string(1, '\0'));
-  if (raw.size() <= head.size() || raw.compare(0, head.size(), head) != 0) return false;
-  *last_name = raw.substr(head.size());
-  return last_name->find('\0') == std::string::npos;
 }
 
 }  // namespace hearth::rpc

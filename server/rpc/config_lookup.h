@@ -5,6 +5,7 @@
 #include "grpcpp/support/status.h"
 #include "hearth/v1/config_service.pb.h"
 #include "server/core/store/config_renderer.h"
+#include "server/core/store/page_token.h"
 #include "server/core/store/rollout_tracker.h"
 
 namespace hearth::rpc {
@@ -19,10 +20,5 @@ grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigReq
 
 // The ListConfigs entry for one store entry.
 void FillConfigInfo(const ConfigEntry& entry, v1::ConfigInfo* out);
-
-// ListConfigs page tokens: opaque, bound to the prefix they were issued for.
-std::string EncodePageToken(const std::string& prefix, const std::string& last_name);
-// The last name of the previous page; false when the token is malformed or for another prefix.
-bool DecodePageToken(const std::string& token, const std::string& prefix, std::string* last_name);
 
 }  // namespace hearth::rpc

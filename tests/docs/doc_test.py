@@ -10,8 +10,9 @@ illustrations and are not run.
 
 Each document runs in its own scratch directory holding a copy of docs/examples, with `build`
 pointing at the build tree, and against its own live `hearthd serve` over that copy. The daemon
-listens on free ports; every `127.0.0.1:7070` (gRPC) and `127.0.0.1:7071` (metrics) in a command is
-rewritten to them, and HEARTH_SERVER is set, so the examples read as a user would type them.
+listens on free ports; every `127.0.0.1:7070` (gRPC), `127.0.0.1:7071` (metrics) and
+`127.0.0.1:7080` (HTTP) in a command is rewritten to them, and HEARTH_SERVER is set, so the
+examples read as a user would type them.
 Commands of one document run in order in one bash process, so variables carry over.
 
 Usage: doc_test.py SOURCE_DIR BINARY_DIR [DOC ...]
@@ -94,17 +95,21 @@ class Daemon:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [os.path.join(binary_dir, "server", "hearthd"), "serve", "--root", root,
-             "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"],
+             "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
+             "--http-listen", "127.0.0.1:0"],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self.grpc_port = None
         self.metrics_port = None
+        self.http_port = None
         deadline = time.monotonic() + DAEMON_START_TIMEOUT_S
         while time.monotonic() < deadline:
             text = open(self.log_path, encoding="utf-8", errors="replace").read()
             g = re.search(r"serving gRPC on 127\.0\.0\.1:(\d+)", text)
             m = re.search(r"serving metrics on 127\.0\.0\.1:(\d+)", text)
-            if g and m and re.search(r"\bready \(last file event", text):
+            h = re.search(r"serving HTTP on 127\.0\.0\.1:(\d+)", text)
+            if g and m and h and re.search(r"\bready \(last file event", text):
                 self.grpc_port, self.metrics_port = g.group(1), m.group(1)
+                self.http_port = h.group(1)
                 return
             if self.proc.poll() is not None:
                 break
@@ -147,6 +152,7 @@ def run_examples(examples, scratch, binary_dir, daemon):
     for n, ex in enumerate(examples):
         command = ex.command.replace("127.0.0.1:7070", "127.0.0.1:" + daemon.grpc_port)
         command = command.replace("127.0.0.1:7071", "127.0.0.1:" + daemon.metrics_port)
+        command = command.replace("127.0.0.1:7080", "127.0.0.1:" + daemon.http_port)
         script.append(f"{{\n{command}\n}} > .out{n} 2>&1 < /dev/null; echo $? > .rc{n}")
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([os.path.join(binary_dir, "server"),

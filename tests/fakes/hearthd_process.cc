@@ -78,16 +78,25 @@ bool HearthdProcess::WaitForLog(const std::string& needle, std::chrono::millisec
   }
 }
 
-int HearthdProcess::LoggedMetricsPort(std::chrono::milliseconds timeout) {
-  static const std::regex kMetrics("serving metrics on 127\\.0\\.0\\.1:([0-9]+)");
+int HearthdProcess::LoggedPort(const std::regex& line, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     const std::string text = err();
     std::smatch m;
-    if (std::regex_search(text, m, kMetrics)) return std::stoi(m[1]);
+    if (std::regex_search(text, m, line)) return std::stoi(m[1]);
     if (std::chrono::steady_clock::now() >= deadline) return 0;
     std::this_thread::sleep_for(kPoll);
   }
+}
+
+int HearthdProcess::LoggedMetricsPort(std::chrono::milliseconds timeout) {
+  static const std::regex kMetrics("serving metrics on 127\\.0\\.0\\.1:([0-9]+)");
+  return LoggedPort(kMetrics, timeout);
+}
+
+int HearthdProcess::LoggedHttpPort(std::chrono::milliseconds timeout) {
+  static const std::regex kHttp("serving HTTP on 127\\.0\\.0\\.1:([0-9]+)");
+  return LoggedPort(kHttp, timeout);
 }
 
 }  // namespace hearth::testing

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -73,8 +74,12 @@ class HearthdProcess {
   // The port of the "serving metrics on 127.0.0.1:PORT" log line, waiting up to `timeout`; 0 if
   // there is none.
   int LoggedMetricsPort(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // The same for "serving HTTP on 127.0.0.1:PORT" (--http-listen).
+  int LoggedHttpPort(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
+  int LoggedPort(const std::regex& line, std::chrono::milliseconds timeout);
+
   HearthdOptions options_;
   std::string server_;
   std::unique_ptr<Subprocess> process_;

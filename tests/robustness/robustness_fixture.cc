@@ -200,6 +200,8 @@ bool HostileDaemon::WaitServing(absl::Duration timeout) {
 
 int HostileDaemon::MetricsPort() { return hearthd_->LoggedMetricsPort(std::chrono::seconds(10)); }
 
+int HostileDaemon::HttpPort() { return hearthd_->LoggedHttpPort(std::chrono::seconds(10)); }
+
 uint64_t HostileDaemon::PeakRssBytes() const { return peak_rss_.load(); }
 
 grpc::Status HostileDaemon::Get(const std::string& name, v1::GetConfigResponse* out,

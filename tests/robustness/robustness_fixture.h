@@ -78,6 +78,8 @@ class HostileDaemon {
   std::string target() const { return "unix://" + socket_; }
   // The metrics port the daemon logged (waits up to 10 s); 0 if none.
   int MetricsPort();
+  // The HTTP port the daemon logged (--http-listen 127.0.0.1:0; waits up to 10 s); 0 if none.
+  int HttpPort();
   // The daemon's peak resident set (VmHWM) in bytes, as last sampled (every 20 ms while it runs;
   // kept after it exits).
   uint64_t PeakRssBytes() const;

@@ -38,8 +38,10 @@ LAYERS = {
     # The gRPC adapters read the store and reach the engine only through DryRunner.
     "server/rpc": ["server/core/model", "server/core/build", "server/core/render", "server/core/store",
                    "server/core/dry_runner.h"],
+    # The HTTP adapters read the store through the renderer, like the gRPC ones, and nothing else.
+    "server/http": ["server/core/model", "server/core/render", "server/core/store"],
     # Wiring: anything on the server side.
-    "server/app": CORE + ["server/core", "server/watch", "server/rpc"],
+    "server/app": CORE + ["server/core", "server/watch", "server/rpc", "server/http"],
     "server": ["server/app"],  # main.cc
     # hearthctl speaks only the public API.
     "client": [],
@@ -59,6 +61,7 @@ THIRD_PARTY = {
     "CLI/": ["server", "client", "client/agent"],
     "prometheus/": ["server/rpc", "server/app", "client/agent"],
     "civetweb": ["server/app"],
+    "boost/": ["server/http"],
     "grpc/": ["server/rpc", "server/app", "client", "client/agent"],
     "grpcpp/": ["server/rpc", "server/app", "client", "client/agent"],
     "hearth/v1/": ["server/rpc", "server/app", "client", "client/agent"],

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <variant>
+
+#include "absl/time/time.h"
+#include "server/core/store/config_renderer.h"
+#include "server/http/http_message.h"
+
+namespace hearth::http {
+
+// The HTTP API's routes over the store, as plain functions of a request (no sockets):
+//   GET|HEAD /v1/configs/{name}?profile=&path=&format=&wait=   one document, its ETag, 304
+//   GET      /v1/configs?prefix=&page_size=&page_token=         the list, with health and errors
+//   GET      /healthz, /readyz                                  liveness and readiness
+// Thread-safe (the renderer is; the routes hold no state of their own).
+class ConfigRoutes {
+ public:
+  struct Options {
+    absl::Duration max_wait = absl::Minutes(5);  // a blocking GET's `wait` is capped here
+    // Why hearthd is not ready ("" when it is), as the gRPC health service says.
+    std::function<std::string()> not_ready_reason;
+  };
+
+  // A blocking GET whose If-None-Match is current: the caller parks the request until `name`
+  // changes or `deadline`, then calls Handle again with `expired` set at the deadline.
+  struct Wait {
+    std::string name;
+    absl::Time deadline;
+  };
+  using Outcome = std::variant<HttpResponse, Wait>;
+
+  ConfigRoutes(const ConfigRenderer* renderer, Options options);
+
+  // `expired`: a parked blocking GET reached its deadline (the answer is 304 unless the etag
+  // changed meanwhile). `now` is when the request is handled (the wait's start).
+  Outcome Handle(const HttpRequest& request, absl::Time now, bool expired = false) const;
+
+ private:
+  Outcome GetConfig(const HttpRequest& request, std::string_view encoded_name, absl::Time now,
+                    bool expired) const;
+  HttpResponse ListConfigs(const HttpRequest& request) const;
+
+  const ConfigRenderer* const renderer_;  // not owned
+  const Options options_;
+};
+
+}  // namespace hearth::http

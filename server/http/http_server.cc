@@ -1,0 +1,119 @@
+#include "server/http/http_server.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/strand.hpp"
+#include "server/core/model/absl_compat.h"
+
+namespace hearth::http {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct HttpServer::Impl {
+  asio::io_context io;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+
+  void Accept(tcp::acceptor* acceptor, HttpServer* server) {
+    acceptor->async_accept(
+        asio::make_strand(io),
+        [this, acceptor, server](boost::system::error_code ec, tcp::socket socket) {
+          if (ec == asio::error::operation_aborted) return;
+          if (!ec) {
+            if (server->open_connections_->fetch_add(1) >= server->options_.max_connections) {
+              server->open_connections_->fetch_sub(1);
+              boost::system::error_code ignored;
+              socket.close(ignored);  // over the cap: the client retries elsewhere or later
+            } else {
+              std::make_shared<HttpSession>(std::move(socket), server->routes_.get(),
+                                            server->notifier_.get(), &server->options_.limits,
+                                            server->open_connections_)
+                  ->Start();
+            }
+          }
+          Accept(acceptor, server);
+        });
+  }
+};
+
+namespace {
+
+absl::StatusOr<tcp::endpoint> ParseListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("--http-listen ", listen, ": want HOST:PORT"));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty() || host == "localhost") host = "127.0.0.1";
+  uint32_t port = 0;
+  if (!absl::SimpleAtoi(Sv(std::string_view(listen).substr(colon + 1)), &port) || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--http-listen ", listen, ": bad port"));
+  }
+  boost::system::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(host, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--http-listen ", listen, ": the host must be an IP address"));
+  }
+  return tcp::endpoint(address, static_cast<uint16_t>(port));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Options options, ConfigStore* store) {
+  std::unique_ptr<HttpServer> server(new HttpServer());
+  server->options_ = std::move(options);
+  server->renderer_ = std::make_unique<ConfigRenderer>(
+      store, ConfigRenderer::Options{.cache_bytes = server->options_.render_cache_bytes});
+  server->routes_ =
+      std::make_unique<ConfigRoutes>(server->renderer_.get(), server->options_.routes);
+  server->notifier_ = std::make_unique<ChangeNotifier>(store, server->options_.max_waiters);
+  server->impl_ = std::make_unique<Impl>();
+  for (const std::string& listen : server->options_.listen) {
+    absl::StatusOr<tcp::endpoint> endpoint = ParseListen(listen);
+    if (!endpoint.ok()) return endpoint.status();
+    auto acceptor = std::make_unique<tcp::acceptor>(server->impl_->io);
+    boost::system::error_code ec;
+    acceptor->open(endpoint->protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor->bind(*endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("--http-listen ", listen, ": cannot listen: ", ec.message()));
+    }
+    server->ports_.push_back(acceptor->local_endpoint().port());
+    server->impl_->acceptors.push_back(std::move(acceptor));
+  }
+  for (auto& acceptor : server->impl_->acceptors) {
+    server->impl_->Accept(acceptor.get(), server.get());
+  }
+  const int threads = std::max(1, server->options_.threads);
+  for (int i = 0; i < threads; ++i) {
+    server->threads_.emplace_back([impl = server->impl_.get()] { impl->io.run(); });
+  }
+  return server;
+}
+
+HttpServer::~HttpServer() { Shutdown(); }
+
+void HttpServer::Shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (notifier_) notifier_->Detach();
+  if (impl_) impl_->io.stop();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+  // Destroys the acceptors and every pending handler (and with them the sessions, which
+  // unsubscribe from the notifier: it is still alive).
+  impl_.reset();
+}
+
+}  // namespace hearth::http

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/core/store/config_renderer.h"
+#include "server/core/store/config_store.h"
+#include "server/http/change_notifier.h"
+#include "server/http/config_routes.h"
+#include "server/http/http_session.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace hearth::http {
+
+// hearthd's HTTP/1.1 API (`--http-listen`): a thin adapter that serves the store through
+// ConfigRoutes on Boost.Beast and Asio, with a fixed number of threads whatever the number of
+// connections (an idle or parked connection costs a socket and a few hundred bytes, no thread).
+//
+// Thread-safety: Start and Shutdown from one thread; the server runs on its own threads.
+// Shutdown order (also the destructor's): stop listening to the store, stop the threads, then
+// drop the connections.
+class HttpServer {
+ public:
+  struct Options {
+    std::vector<std::string> listen;  // HOST:PORT ([v6]:PORT); port 0 picks one
+    int threads = 1;
+    size_t max_connections = 10000;  // further connections are closed at once
+    size_t max_waiters = 10000;      // parked blocking GETs; more get 429
+    size_t render_cache_bytes = 16u << 20;
+    SessionLimits limits;
+    ConfigRoutes::Options routes;
+  };
+
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(Options options, ConfigStore* store);
+  ~HttpServer();
+
+  // The bound port of each listen address, in order.
+  const std::vector<int>& ports() const { return ports_; }
+  size_t open_connections() const { return open_connections_->load(); }
+  size_t waiting_requests() const { return notifier_->waiting(); }  // parked blocking GETs
+  void Shutdown();
+
+ private:
+  struct Impl;
+  HttpServer() = default;
+
+  Options options_;
+  std::unique_ptr<ConfigRenderer> renderer_;
+  std::unique_ptr<ConfigRoutes> routes_;
+  std::unique_ptr<ChangeNotifier> notifier_;
+  std::shared_ptr<std::atomic<size_t>> open_connections_ = std::make_shared<std::atomic<size_t>>(0);
+  std::unique_ptr<Impl> impl_;
+  std::vector<std::thread> threads_;
+  std::vector<int> ports_;
+  bool stopped_ = false;
+};
+
+}  // namespace hearth::http
