@@ -19,6 +19,7 @@
 #include "server/app/log_fields.h"
 #include "server/app/metrics_exporter.h"
 #include "server/core/build/config_builder.h"
+#include "server/core/model/instance_id.h"
 #include "server/watch/inotify_watcher.h"
 #include "spdlog/spdlog.h"
 
@@ -193,6 +194,9 @@ int RunDaemon(DaemonOptions options) {
   options.grpc.healthy = [ready] { return ready->load(); };
   options.grpc.version = HEARTH_VERSION;
   options.grpc.interceptors = [exporter] { return exporter->interceptor_factories(); };
+  // One instance id for both APIs' resume points (gRPC since_revision, SSE Last-Event-ID).
+  if (options.grpc.instance_id.empty()) options.grpc.instance_id = NewInstanceId();
+  options.http.instance_id = options.grpc.instance_id;
   absl::StatusOr<std::unique_ptr<rpc::GrpcServer>> server =
       rpc::GrpcServer::Start(options.grpc, &engine.store(), &engine);
   if (!server.ok()) {

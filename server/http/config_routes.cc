@@ -23,6 +23,7 @@ namespace {
 constexpr std::string_view kConfigsPrefix = "/v1/configs/";
 constexpr size_t kDefaultPageSize = 100;
 constexpr size_t kMaxPageSize = 1000;
+constexpr size_t kMaxWatchFilters = 1000;
 
 std::string Quoted(std::string_view etag) { return absl::StrCat("\"", Sv(etag), "\""); }
 
@@ -97,13 +98,17 @@ ConfigRoutes::Outcome ConfigRoutes::Handle(const HttpRequest& request, absl::Tim
     if (!read) return ErrorResponse(absl::UnimplementedError("use GET"));
     return ListConfigs(request);
   }
+  if (request.path == "/v1/watch") {
+    if (!read) return ErrorResponse(absl::UnimplementedError("use GET"));
+    return WatchConfigs(request);
+  }
   if (request.path.starts_with(kConfigsPrefix)) {
     if (!read) return ErrorResponse(absl::UnimplementedError("use GET or HEAD"));
     return GetConfig(request, std::string_view(request.path).substr(kConfigsPrefix.size()), now,
                      expired);
   }
   return ErrorResponse(absl::NotFoundError(
-      "no such endpoint; see /v1/configs/{name}, /v1/configs, /healthz, /readyz"));
+      "no such endpoint; see /v1/configs/{name}, /v1/configs, /v1/watch, /healthz, /readyz"));
 }
 
 ConfigRoutes::Outcome ConfigRoutes::GetConfig(const HttpRequest& request,
@@ -229,6 +234,52 @@ HttpResponse ConfigRoutes::ListConfigs(const HttpRequest& request) const {
   body += "}\n";
   response.body = std::move(body);
   return response;
+}
+
+ConfigRoutes::Outcome ConfigRoutes::WatchConfigs(const HttpRequest& request) const {
+  absl::StatusOr<std::map<std::string, std::string>> query = ParseQuery(request.query);
+  if (!query.ok()) return ErrorResponse(query.status());
+  for (const auto& [key, value] : *query) {
+    if (key != "names" && key != "prefixes" && key != "profile" && key != "since_revision") {
+      return ErrorResponse(absl::InvalidArgumentError(
+          "unknown query parameter; one of names, prefixes, profile, since_revision"));
+    }
+  }
+  Watch watch;
+  for (absl::string_view name : absl::StrSplit((*query)["names"], ',', absl::SkipEmpty())) {
+    if (absl::Status s = ValidateConfigName(Sv(name)); !s.ok()) return ErrorResponse(s);
+    watch.names.emplace_back(name);
+  }
+  for (absl::string_view prefix : absl::StrSplit((*query)["prefixes"], ',', absl::SkipEmpty())) {
+    if (absl::Status s = ValidateConfigNamePrefix(Sv(prefix)); !s.ok()) return ErrorResponse(s);
+    watch.prefixes.emplace_back(prefix);
+  }
+  if (watch.names.size() + watch.prefixes.size() > kMaxWatchFilters) {
+    return ErrorResponse(absl::InvalidArgumentError(
+        absl::StrCat("at most ", kMaxWatchFilters, " names and prefixes in all")));
+  }
+  watch.profile = (*query)["profile"];
+  // Last-Event-ID (an EventSource reconnecting) wins over since_revision: REVISION@INSTANCE.
+  if (!request.last_event_id.empty()) {
+    const std::string& id = request.last_event_id;
+    const size_t at = id.find('@');
+    uint64_t revision = 0;
+    if (at == std::string::npos ||
+        !absl::SimpleAtoi(Sv(std::string_view(id).substr(0, at)), &revision)) {
+      watch.reset = true;  // not one of ours: start over, and say so
+    } else if (std::string_view(id).substr(at + 1) != options_.instance_id) {
+      watch.reset = true;  // another daemon's revisions
+    } else {
+      watch.resume = true;
+      watch.since_revision = revision;
+    }
+  } else if (const std::string& since = (*query)["since_revision"]; !since.empty()) {
+    if (!absl::SimpleAtoi(since, &watch.since_revision)) {
+      return ErrorResponse(absl::InvalidArgumentError("since_revision must be a number"));
+    }
+    watch.resume = watch.since_revision > 0;
+  }
+  return watch;
 }
 
 }  // namespace hearth::http

@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "server/core/store/config_renderer.h"
@@ -13,6 +14,7 @@ namespace hearth::http {
 // The HTTP API's routes over the store, as plain functions of a request (no sockets):
 //   GET|HEAD /v1/configs/{name}?profile=&path=&format=&wait=   one document, its ETag, 304
 //   GET      /v1/configs?prefix=&page_size=&page_token=         the list, with health and errors
+//   GET      /v1/watch?names=&prefixes=&profile=&since_revision=  Server-Sent Events
 //   GET      /healthz, /readyz                                  liveness and readiness
 // Thread-safe (the renderer is; the routes hold no state of their own).
 class ConfigRoutes {
@@ -21,6 +23,9 @@ class ConfigRoutes {
     absl::Duration max_wait = absl::Minutes(5);  // a blocking GET's `wait` is capped here
     // Why hearthd is not ready ("" when it is), as the gRPC health service says.
     std::function<std::string()> not_ready_reason;
+    // This daemon's instance id: SSE event ids are REVISION@INSTANCE, and a Last-Event-ID of
+    // another instance resumes with a snapshot flagged reset.
+    std::string instance_id;
   };
 
   // A blocking GET whose If-None-Match is current: the caller parks the request until `name`
@@ -29,7 +34,16 @@ class ConfigRoutes {
     std::string name;
     absl::Time deadline;
   };
-  using Outcome = std::variant<HttpResponse, Wait>;
+  // A watch: the caller turns the connection into an SSE stream (http/sse_stream.h).
+  struct Watch {
+    std::vector<std::string> names;
+    std::vector<std::string> prefixes;
+    std::string profile;
+    bool resume = false;  // send only what changed after since_revision
+    uint64_t since_revision = 0;
+    bool reset = false;  // a resume point that cannot be trusted: a full snapshot, flagged
+  };
+  using Outcome = std::variant<HttpResponse, Wait, Watch>;
 
   ConfigRoutes(const ConfigRenderer* renderer, Options options);
 
@@ -41,6 +55,7 @@ class ConfigRoutes {
   Outcome GetConfig(const HttpRequest& request, std::string_view encoded_name, absl::Time now,
                     bool expired) const;
   HttpResponse ListConfigs(const HttpRequest& request) const;
+  Outcome WatchConfigs(const HttpRequest& request) const;
 
   const ConfigRenderer* const renderer_;  // not owned
   const Options options_;

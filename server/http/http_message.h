@@ -13,6 +13,7 @@ struct HttpRequest {
   std::string path;    // the target up to '?', still percent-encoded
   std::string query;   // after '?', still percent-encoded
   std::string if_none_match;
+  std::string last_event_id;  // an EventSource reconnecting (SSE resume)
   std::string body;
 };
 

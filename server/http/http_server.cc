@@ -8,6 +8,7 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/strand.hpp"
 #include "server/core/model/absl_compat.h"
+#include "server/core/model/instance_id.h"
 
 namespace hearth::http {
 
@@ -29,8 +30,7 @@ struct HttpServer::Impl {
               boost::system::error_code ignored;
               socket.close(ignored);  // over the cap: the client retries elsewhere or later
             } else {
-              std::make_shared<HttpSession>(std::move(socket), server->routes_.get(),
-                                            server->notifier_.get(), &server->options_.limits,
+              std::make_shared<HttpSession>(std::move(socket), &server->context_,
                                             server->open_connections_)
                   ->Start();
             }
@@ -70,11 +70,18 @@ absl::StatusOr<tcp::endpoint> ParseListen(const std::string& listen) {
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Options options, ConfigStore* store) {
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->options_ = std::move(options);
+  if (server->options_.instance_id.empty()) server->options_.instance_id = NewInstanceId();
+  server->options_.routes.instance_id = server->options_.instance_id;
+  server->options_.sse.instance_id = server->options_.instance_id;
   server->renderer_ = std::make_unique<ConfigRenderer>(
       store, ConfigRenderer::Options{.cache_bytes = server->options_.render_cache_bytes});
   server->routes_ =
       std::make_unique<ConfigRoutes>(server->renderer_.get(), server->options_.routes);
   server->notifier_ = std::make_unique<ChangeNotifier>(store, server->options_.max_waiters);
+  server->hub_ = std::make_unique<SseHub>(store, server->options_.max_watch_streams);
+  server->context_ =
+      SessionContext{server->routes_.get(), server->notifier_.get(), server->hub_.get(),
+                     &server->options_.limits, &server->options_.sse};
   server->impl_ = std::make_unique<Impl>();
   for (const std::string& listen : server->options_.listen) {
     absl::StatusOr<tcp::endpoint> endpoint = ParseListen(listen);
@@ -108,6 +115,7 @@ void HttpServer::Shutdown() {
   if (stopped_) return;
   stopped_ = true;
   if (notifier_) notifier_->Detach();
+  if (hub_) hub_->Detach();
   if (impl_) impl_->io.stop();
   for (std::thread& t : threads_) t.join();
   threads_.clear();

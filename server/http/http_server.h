@@ -12,6 +12,8 @@
 #include "server/http/change_notifier.h"
 #include "server/http/config_routes.h"
 #include "server/http/http_session.h"
+#include "server/http/sse_hub.h"
+#include "server/http/sse_stream.h"
 
 namespace boost::asio {
 class io_context;
@@ -31,8 +33,11 @@ class HttpServer {
   struct Options {
     std::vector<std::string> listen;  // HOST:PORT ([v6]:PORT); port 0 picks one
     int threads = 1;
-    size_t max_connections = 10000;  // further connections are closed at once
-    size_t max_waiters = 10000;      // parked blocking GETs; more get 429
+    size_t max_connections = 10000;    // further connections are closed at once
+    size_t max_waiters = 10000;        // parked blocking GETs; more get 429
+    size_t max_watch_streams = 10000;  // open /v1/watch streams; more get 429
+    std::string instance_id;           // SSE event ids; "" picks a random one
+    SseOptions sse;
     size_t render_cache_bytes = 16u << 20;
     SessionLimits limits;
     ConfigRoutes::Options routes;
@@ -45,6 +50,7 @@ class HttpServer {
   const std::vector<int>& ports() const { return ports_; }
   size_t open_connections() const { return open_connections_->load(); }
   size_t waiting_requests() const { return notifier_->waiting(); }  // parked blocking GETs
+  size_t watch_streams() const { return hub_->streams(); }
   void Shutdown();
 
  private:
@@ -55,6 +61,8 @@ class HttpServer {
   std::unique_ptr<ConfigRenderer> renderer_;
   std::unique_ptr<ConfigRoutes> routes_;
   std::unique_ptr<ChangeNotifier> notifier_;
+  std::unique_ptr<SseHub> hub_;
+  SessionContext context_;
   std::shared_ptr<std::atomic<size_t>> open_connections_ = std::make_shared<std::atomic<size_t>>(0);
   std::unique_ptr<Impl> impl_;
   std::vector<std::thread> threads_;

@@ -14,19 +14,19 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace asio = boost::asio;
 
-HttpSession::HttpSession(asio::ip::tcp::socket socket, const ConfigRoutes* routes,
-                         ChangeNotifier* notifier, const SessionLimits* limits,
+HttpSession::HttpSession(asio::ip::tcp::socket socket, const SessionContext* context,
                          std::shared_ptr<std::atomic<size_t>> open_connections)
     : stream_(std::move(socket)),
       wait_timer_(stream_.get_executor()),
-      routes_(routes),
-      notifier_(notifier),
-      limits_(limits),
+      context_(context),
+      routes_(context->routes),
+      notifier_(context->notifier),
+      limits_(context->limits),
       open_connections_(std::move(open_connections)) {}
 
 HttpSession::~HttpSession() {
   if (subscription_ != 0) notifier_->Unsubscribe(subscription_);
-  open_connections_->fetch_sub(1);
+  if (open_connections_ != nullptr) open_connections_->fetch_sub(1);
 }
 
 void HttpSession::Start() {
@@ -71,12 +71,22 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
   request_.path = std::string(target.substr(0, q));
   request_.query = q == beast::string_view::npos ? "" : std::string(target.substr(q + 1));
   request_.if_none_match = std::string(request[bhttp::field::if_none_match]);
+  request_.last_event_id = std::string(request["Last-Event-ID"]);
   request_.body = std::move(request.body());
   Answer(/*expired=*/false);
 }
 
 void HttpSession::Answer(bool expired) {
   ConfigRoutes::Outcome outcome = routes_->Handle(request_, absl::Now(), expired);
+  if (auto* watch = std::get_if<ConfigRoutes::Watch>(&outcome)) {
+    // The connection becomes an event stream; this session ends here (pipelined requests after
+    // a watch are not read: the stream is the rest of the connection).
+    stream_.expires_never();
+    std::make_shared<SseStream>(std::move(stream_), std::move(*watch), context_->hub, context_->sse,
+                                std::move(open_connections_))
+        ->Start();
+    return;
+  }
   if (auto* wait = std::get_if<ConfigRoutes::Wait>(&outcome)) {
     // Woken by a change that left this answer's etag as it was (another variant, path or
     // format): wait on, until the first deadline.

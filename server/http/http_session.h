@@ -13,6 +13,8 @@
 #include "server/http/change_notifier.h"
 #include "server/http/config_routes.h"
 #include "server/http/http_message.h"
+#include "server/http/sse_hub.h"
+#include "server/http/sse_stream.h"
 
 namespace hearth::http {
 
@@ -25,14 +27,22 @@ struct SessionLimits {
   std::chrono::milliseconds request_timeout{10000};
 };
 
+// What every session of one server shares. Not owned; outlives the sessions.
+struct SessionContext {
+  const ConfigRoutes* routes = nullptr;
+  ChangeNotifier* notifier = nullptr;  // blocking GETs
+  SseHub* hub = nullptr;               // /v1/watch streams
+  const SessionLimits* limits = nullptr;
+  const SseOptions* sse = nullptr;
+};
+
 // One HTTP/1.1 connection: reads requests with Beast's parser under the limits above, answers
 // them through ConfigRoutes, keeps the connection alive, and parks a blocking GET on a timer and
 // a ChangeNotifier subscription (no thread waits). Runs on its own strand; owned by the handlers
 // in flight (shared_from_this), so it goes away when the last one finishes.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket socket, const ConfigRoutes* routes,
-              ChangeNotifier* notifier, const SessionLimits* limits,
+  HttpSession(boost::asio::ip::tcp::socket socket, const SessionContext* context,
               std::shared_ptr<std::atomic<size_t>> open_connections);
   ~HttpSession();
 
@@ -59,10 +69,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   uint64_t subscription_ = 0;
   uint64_t wait_generation_ = 0;  // a wake or timeout of an older wait is ignored
   absl::Time parked_deadline_ = absl::InfiniteFuture();  // of the blocking GET in progress
+  const SessionContext* const context_;
   const ConfigRoutes* const routes_;
   ChangeNotifier* const notifier_;
   const SessionLimits* const limits_;
-  std::shared_ptr<std::atomic<size_t>> open_connections_;
+  std::shared_ptr<std::atomic<size_t>> open_connections_;  // null once handed to an SseStream
 };
 
 }  // namespace hearth::http

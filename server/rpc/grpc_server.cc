@@ -16,6 +16,7 @@
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/core/model/instance_id.h"
 #include "server/rpc/malformed_request_interceptor.h"
 #include "server/rpc/reflection_v1_service.h"
 
@@ -61,13 +62,6 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TcpCredentials(
   return grpc::SslServerCredentials(ssl);
 }
 
-std::string RandomInstanceId() {
-  std::random_device device;
-  std::mt19937_64 rng((static_cast<uint64_t>(device()) << 32) ^ device() ^
-                      static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())));
-  return absl::StrFormat("%016x", rng());
-}
-
 bool IsUnix(const std::string& address) { return absl::StartsWith(address, "unix:"); }
 
 }  // namespace
@@ -84,7 +78,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options, C
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tcp_credentials =
       TcpCredentials(options);
   if (!tcp_credentials.ok()) return tcp_credentials.status();
-  if (options.instance_id.empty()) options.instance_id = RandomInstanceId();
+  if (options.instance_id.empty()) options.instance_id = NewInstanceId();
 
   std::unique_ptr<GrpcServer> server(new GrpcServer(std::move(options)));
   const Options& opts = server->options_;
