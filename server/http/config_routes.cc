@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/core/build/config_blame.h"
 #include "server/core/model/absl_compat.h"
 #include "server/core/model/config_name.h"
 #include "server/core/render/output_format.h"
@@ -21,6 +22,7 @@ namespace hearth::http {
 namespace {
 
 constexpr std::string_view kConfigsPrefix = "/v1/configs/";
+constexpr std::string_view kBlamePrefix = "/v1/blame/";
 constexpr size_t kDefaultPageSize = 100;
 constexpr size_t kMaxPageSize = 1000;
 constexpr size_t kMaxWatchFilters = 1000;
@@ -102,13 +104,18 @@ ConfigRoutes::Outcome ConfigRoutes::Handle(const HttpRequest& request, absl::Tim
     if (!read) return ErrorResponse(absl::UnimplementedError("use GET"));
     return WatchConfigs(request);
   }
+  if (request.path.starts_with(kBlamePrefix)) {
+    if (!read) return ErrorResponse(absl::UnimplementedError("use GET"));
+    return Blame(request, std::string_view(request.path).substr(kBlamePrefix.size()));
+  }
   if (request.path.starts_with(kConfigsPrefix)) {
     if (!read) return ErrorResponse(absl::UnimplementedError("use GET or HEAD"));
     return GetConfig(request, std::string_view(request.path).substr(kConfigsPrefix.size()), now,
                      expired);
   }
   return ErrorResponse(absl::NotFoundError(
-      "no such endpoint; see /v1/configs/{name}, /v1/configs, /v1/watch, /healthz, /readyz"));
+      "no such endpoint; see /v1/configs/{name}, /v1/configs, /v1/watch, /v1/blame/{name}, "
+      "/healthz, /readyz"));
 }
 
 ConfigRoutes::Outcome ConfigRoutes::GetConfig(const HttpRequest& request,
@@ -280,6 +287,57 @@ ConfigRoutes::Outcome ConfigRoutes::WatchConfigs(const HttpRequest& request) con
     watch.resume = watch.since_revision > 0;
   }
   return watch;
+}
+
+HttpResponse ConfigRoutes::Blame(const HttpRequest& request, std::string_view encoded_name) const {
+  absl::StatusOr<std::map<std::string, std::string>> query = ParseQuery(request.query);
+  if (!query.ok()) return ErrorResponse(query.status());
+  for (const auto& [key, value] : *query) {
+    if (key != "profile" && key != "path") {
+      return ErrorResponse(
+          absl::InvalidArgumentError("unknown query parameter; one of profile, path"));
+    }
+  }
+  absl::StatusOr<std::string> name = PercentDecode(encoded_name, false);
+  if (!name.ok()) return ErrorResponse(name.status());
+  if (absl::Status s = ValidateConfigName(*name); !s.ok()) return ErrorResponse(s);
+  std::shared_ptr<const ConfigEntry> entry = renderer_->store().Get(*name);
+  if (entry == nullptr) {
+    return ErrorResponse(absl::NotFoundError(absl::StrCat("config '", *name, "' not found")));
+  }
+  if (entry->version == nullptr) {
+    return ErrorResponse(absl::FailedPreconditionError(
+        absl::StrCat("config '", *name, "' has never built successfully: nothing to blame")));
+  }
+  const ConfigVersion& version = *entry->version;
+  const std::string& profile = (*query)["profile"];
+  absl::StatusOr<std::vector<BlameEntry>> blamed = BlameConfig(version, profile);
+  if (!blamed.ok()) return ErrorResponse(blamed.status());
+  const std::string& path = (*query)["path"];
+  auto source = [&](const Origin& o) {
+    std::string file = o.file < version.sources.size() ? version.sources[o.file] : "";
+    return absl::StrCat("{\"file\":", JsonQuoteAscii(file), ",\"line\":", o.line,
+                        ",\"column\":", o.column, "}");
+  };
+  std::string body =
+      absl::StrCat("{\"name\":", JsonQuoteAscii(*name), ",\"revision\":", entry->version_revision,
+                   ",\"profile\":", JsonQuoteAscii(profile), ",\"entries\":[");
+  bool first = true;
+  for (const BlameEntry& b : *blamed) {
+    if (!path.empty() && b.path != path && !b.path.starts_with(path + ".")) continue;
+    absl::StrAppend(&body, first ? "" : ",", "{\"path\":", JsonQuoteAscii(b.path),
+                    ",\"set_by\":", source(b.origin), ",\"overrode\":[");
+    for (size_t i = 0; i < b.overrode.size(); ++i) {
+      absl::StrAppend(&body, i == 0 ? "" : ",", source(b.overrode[i]));
+    }
+    body += "]}";
+    first = false;
+  }
+  body += "]}\n";
+  HttpResponse response;
+  if (!entry->errors.empty()) response.AddHeader("X-Hearth-Errors", ErrorsJson(entry->errors));
+  response.body = std::move(body);
+  return response;
 }
 
 }  // namespace hearth::http

@@ -15,6 +15,7 @@ namespace hearth::http {
 //   GET|HEAD /v1/configs/{name}?profile=&path=&format=&wait=   one document, its ETag, 304
 //   GET      /v1/configs?prefix=&page_size=&page_token=         the list, with health and errors
 //   GET      /v1/watch?names=&prefixes=&profile=&since_revision=  Server-Sent Events
+//   GET      /v1/blame/{name}?profile=&path=                    which file:line set each leaf
 //   GET      /healthz, /readyz                                  liveness and readiness
 // Thread-safe (the renderer is; the routes hold no state of their own).
 class ConfigRoutes {
@@ -56,6 +57,7 @@ class ConfigRoutes {
                     bool expired) const;
   HttpResponse ListConfigs(const HttpRequest& request) const;
   Outcome WatchConfigs(const HttpRequest& request) const;
+  HttpResponse Blame(const HttpRequest& request, std::string_view encoded_name) const;
 
   const ConfigRenderer* const renderer_;  // not owned
   const Options options_;

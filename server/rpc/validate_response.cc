@@ -3,21 +3,13 @@
 #include <charconv>
 #include <cstdint>
 
-#include "server/rpc/value_diff.h"
+#include "server/core/model/diagnostic.h"
+#include "server/core/model/value_diff.h"
 
 namespace hearth::rpc {
 namespace {
 
 // Reads decimal digits at text[*pos] followed by `end`; advances *pos past `end` on success.
-bool ReadNumber(std::string_view text, size_t* pos, char end, uint32_t* value) {
-  const char* first = text.data() + *pos;
-  const char* last = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(first, last, *value);
-  if (ec != std::errc() || ptr == first || ptr == last || *ptr != end) return false;
-  *pos = static_cast<size_t>(ptr - text.data()) + 1;
-  return true;
-}
-
 v1::DiffOp ToProto(ValueDiffEntry::Op op) {
   switch (op) {
     case ValueDiffEntry::Op::kAdded:
@@ -33,37 +25,11 @@ v1::DiffOp ToProto(ValueDiffEntry::Op op) {
 }  // namespace
 
 void ParseDiagnostic(std::string_view text, v1::Diagnostic* out) {
-  // The file name may itself contain ':' — take the first ":N:N: ", ":N: " or ": " from the left
-  // that parses.
-  for (size_t colon = text.find(':'); colon != std::string_view::npos;
-       colon = text.find(':', colon + 1)) {
-    size_t pos = colon + 1;
-    uint32_t line = 0, column = 0;
-    if (ReadNumber(text, &pos, ':', &line)) {
-      size_t after_line = pos;
-      if (ReadNumber(text, &pos, ':', &column) && pos < text.size() && text[pos] == ' ') {
-        out->set_file(std::string(text.substr(0, colon)));
-        out->set_line(line);
-        out->set_column(column);
-        out->set_message(std::string(text.substr(pos + 1)));
-        return;
-      }
-      if (after_line < text.size() && text[after_line] == ' ') {
-        out->set_file(std::string(text.substr(0, colon)));
-        out->set_line(line);
-        out->set_message(std::string(text.substr(after_line + 1)));
-        return;
-      }
-    }
-  }
-  const size_t sep = text.find(": ");
-  if (sep != std::string_view::npos && sep > 0 &&
-      text.substr(0, sep).find(' ') == std::string_view::npos) {
-    out->set_file(std::string(text.substr(0, sep)));
-    out->set_message(std::string(text.substr(sep + 2)));
-    return;
-  }
-  out->set_message(std::string(text));
+  ParsedDiagnostic parsed = hearth::ParseDiagnostic(text);
+  if (!parsed.file.empty()) out->set_file(std::move(parsed.file));
+  if (parsed.line != 0) out->set_line(parsed.line);
+  if (parsed.column != 0) out->set_column(parsed.column);
+  out->set_message(std::move(parsed.message));
 }
 
 void FillValidateResponse(const ConfigStore& store, std::string_view name, std::string_view profile,

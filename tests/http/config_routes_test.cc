@@ -184,6 +184,20 @@ TEST_F(ConfigRoutesTest, HealthAndReadiness) {
   EXPECT_EQ(Get("/healthz").status, 200) << "the process still answers";
 }
 
+TEST_F(ConfigRoutesTest, BlameNamesTheFileAndLineOfEveryLeaf) {
+  HttpResponse r = Get("/v1/blame/payments?profile=production&path=db.host");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body,
+            "{\"name\":\"payments\",\"revision\":1,\"profile\":\"production\",\"entries\":["
+            "{\"path\":\"db.host\",\"set_by\":{\"file\":\"payments/10-db.production.toml\","
+            "\"line\":2,\"column\":8},\"overrode\":[{\"file\":\"payments/00-base.toml\","
+            "\"line\":2,\"column\":8}]}]}\n");
+  EXPECT_THAT(Get("/v1/blame/payments").body, HasSubstr("\"path\":\"db.port\""));
+  EXPECT_EQ(Get("/v1/blame/nope").status, 404);
+  EXPECT_EQ(Get("/v1/blame/..").status, 400);
+  EXPECT_EQ(Get("/v1/blame/payments?format=yaml").status, 400);
+}
+
 TEST_F(ConfigRoutesTest, HeadCarriesWhatGetWould) {
   ConfigRoutes::Outcome head = Handle("/v1/configs/payments", "", "HEAD");
   ASSERT_TRUE(std::holds_alternative<HttpResponse>(head));

@@ -1,5 +1,7 @@
 #include "server/core/model/diagnostic.h"
 
+#include <charconv>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "server/core/model/absl_compat.h"
@@ -90,6 +92,53 @@ void LineColumnAt(std::string_view text, size_t offset, uint32_t* line, uint32_t
   }
   *line = l;
   *column = static_cast<uint32_t>(offset - line_start + 1);
+}
+
+namespace {
+
+bool ReadDiagnosticNumber(std::string_view text, size_t* pos, char end, uint32_t* value) {
+  const char* first = text.data() + *pos;
+  const char* last = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(first, last, *value);
+  if (ec != std::errc() || ptr == first || ptr == last || *ptr != end) return false;
+  *pos = static_cast<size_t>(ptr - text.data()) + 1;
+  return true;
+}
+
+}  // namespace
+
+ParsedDiagnostic ParseDiagnostic(std::string_view text) {
+  ParsedDiagnostic out;
+  for (size_t colon = text.find(':'); colon != std::string_view::npos;
+       colon = text.find(':', colon + 1)) {
+    size_t pos = colon + 1;
+    uint32_t line = 0, column = 0;
+    if (ReadDiagnosticNumber(text, &pos, ':', &line)) {
+      const size_t after_line = pos;
+      if (ReadDiagnosticNumber(text, &pos, ':', &column) && pos < text.size() && text[pos] == ' ') {
+        out.file = std::string(text.substr(0, colon));
+        out.line = line;
+        out.column = column;
+        out.message = std::string(text.substr(pos + 1));
+        return out;
+      }
+      if (after_line < text.size() && text[after_line] == ' ') {
+        out.file = std::string(text.substr(0, colon));
+        out.line = line;
+        out.message = std::string(text.substr(after_line + 1));
+        return out;
+      }
+    }
+  }
+  const size_t sep = text.find(": ");
+  if (sep != std::string_view::npos && sep > 0 &&
+      text.substr(0, sep).find(' ') == std::string_view::npos) {
+    out.file = std::string(text.substr(0, sep));
+    out.message = std::string(text.substr(sep + 2));
+    return out;
+  }
+  out.message = std::string(text);
+  return out;
 }
 
 }  // namespace hearth

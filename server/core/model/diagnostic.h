@@ -22,6 +22,17 @@ struct SourceRef {
 std::string FormatDiagnostic(std::string_view name, uint32_t line, uint32_t column,
                              std::string_view message);
 
+// FormatDiagnostic's output read back: file, line and column where the text has them (a file
+// name may itself contain ':'; the first ":N:N: ", ":N: " or ": " from the left that parses wins),
+// else the whole text as the message.
+struct ParsedDiagnostic {
+  std::string file;
+  uint32_t line = 0;
+  uint32_t column = 0;
+  std::string message;
+};
+ParsedDiagnostic ParseDiagnostic(std::string_view text);
+
 // InvalidArgument status whose message is FormatDiagnostic(...).
 absl::Status DiagnosticError(std::string_view name, uint32_t line, uint32_t column,
                              std::string_view message);

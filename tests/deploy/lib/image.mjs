@@ -27,6 +27,7 @@ const TEST_ONLY = new Set([
   "python3-yaml",
   "openjdk-17-jdk-headless",
   "nginx",
+  "chromium",
 ]);
 
 // Instructions with continuation lines joined and comments dropped: [{op, args, line}].

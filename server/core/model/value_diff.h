@@ -6,7 +6,7 @@
 
 #include "server/core/model/value.h"
 
-namespace hearth::rpc {
+namespace hearth {
 
 // One difference between two documents.
 struct ValueDiffEntry {
@@ -28,4 +28,4 @@ struct ValueDiff {
 // (and a null `new_doc` makes it REMOVED). Pure function.
 ValueDiff DiffValues(const Value* old_doc, const Value* new_doc, size_t max_entries = 1000);
 
-}  // namespace hearth::rpc
+}  // namespace hearth

@@ -1,11 +1,11 @@
-#include "server/rpc/value_diff.h"
+#include "server/core/model/value_diff.h"
 
 #include <algorithm>
 #include <string_view>
 
 #include "server/core/model/json_writer.h"
 
-namespace hearth::rpc {
+namespace hearth {
 namespace {
 
 class Differ {
@@ -85,4 +85,4 @@ ValueDiff DiffValues(const Value* old_doc, const Value* new_doc, size_t max_entr
   return differ.Take();
 }
 
-}  // namespace hearth::rpc
+}  // namespace hearth

@@ -1,8 +1,8 @@
-#include "server/rpc/value_diff.h"
+#include "server/core/model/value_diff.h"
 
 #include "gtest/gtest.h"
 
-namespace hearth::rpc {
+namespace hearth {
 namespace {
 
 using Op = ValueDiffEntry::Op;
@@ -87,4 +87,4 @@ TEST(ValueDiffTest, Truncates) {
 }
 
 }  // namespace
-}  // namespace hearth::rpc
+}  // namespace hearth
