@@ -236,7 +236,7 @@ int RunDaemon(DaemonOptions options) {
       return not_ready_reason->second;
     };
     absl::StatusOr<std::unique_ptr<http::HttpServer>> started =
-        http::HttpServer::Start(options.http, &engine.store());
+        http::HttpServer::Start(options.http, &engine.store(), &engine);
     if (!started.ok()) {
       spdlog::error("cannot start the HTTP server: {}", started.status().ToString());
       return 1;

@@ -100,6 +100,12 @@ ConfigRoutes::Outcome ConfigRoutes::Handle(const HttpRequest& request, absl::Tim
     if (!read) return ErrorResponse(absl::UnimplementedError("use GET"));
     return ListConfigs(request);
   }
+  if (request.path == "/v1/validate") {
+    if (request.method != "POST") return ErrorResponse(absl::UnimplementedError("use POST"));
+    absl::StatusOr<ValidateRequest> validate = ParseValidateRequest(request.body);
+    if (!validate.ok()) return ErrorResponse(validate.status());
+    return *std::move(validate);
+  }
   if (request.path == "/v1/watch") {
     if (!read) return ErrorResponse(absl::UnimplementedError("use GET"));
     return WatchConfigs(request);
@@ -115,7 +121,7 @@ ConfigRoutes::Outcome ConfigRoutes::Handle(const HttpRequest& request, absl::Tim
   }
   return ErrorResponse(absl::NotFoundError(
       "no such endpoint; see /v1/configs/{name}, /v1/configs, /v1/watch, /v1/blame/{name}, "
-      "/healthz, /readyz"));
+      "/v1/validate, /healthz, /readyz"));
 }
 
 ConfigRoutes::Outcome ConfigRoutes::GetConfig(const HttpRequest& request,

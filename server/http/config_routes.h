@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "server/core/store/config_renderer.h"
 #include "server/http/http_message.h"
+#include "server/http/validate_route.h"
 
 namespace hearth::http {
 
@@ -16,6 +17,7 @@ namespace hearth::http {
 //   GET      /v1/configs?prefix=&page_size=&page_token=         the list, with health and errors
 //   GET      /v1/watch?names=&prefixes=&profile=&since_revision=  Server-Sent Events
 //   GET      /v1/blame/{name}?profile=&path=                    which file:line set each leaf
+//   POST     /v1/validate                                       a dry run (ValidateConfig)
 //   GET      /healthz, /readyz                                  liveness and readiness
 // Thread-safe (the renderer is; the routes hold no state of their own).
 class ConfigRoutes {
@@ -44,7 +46,8 @@ class ConfigRoutes {
     uint64_t since_revision = 0;
     bool reset = false;  // a resume point that cannot be trusted: a full snapshot, flagged
   };
-  using Outcome = std::variant<HttpResponse, Wait, Watch>;
+  // POST /v1/validate: the caller runs it on a worker (validate_route.h).
+  using Outcome = std::variant<HttpResponse, Wait, Watch, ValidateRequest>;
 
   ConfigRoutes(const ConfigRenderer* renderer, Options options);
 

@@ -7,6 +7,7 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/strand.hpp"
+#include "boost/asio/thread_pool.hpp"
 #include "server/core/model/absl_compat.h"
 #include "server/core/model/instance_id.h"
 
@@ -67,7 +68,8 @@ absl::StatusOr<tcp::endpoint> ParseListen(const std::string& listen) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Options options, ConfigStore* store) {
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Options options, ConfigStore* store,
+                                                              const DryRunner* dry_runner) {
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->options_ = std::move(options);
   if (server->options_.instance_id.empty()) server->options_.instance_id = NewInstanceId();
@@ -79,9 +81,18 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Options options, C
       std::make_unique<ConfigRoutes>(server->renderer_.get(), server->options_.routes);
   server->notifier_ = std::make_unique<ChangeNotifier>(store, server->options_.max_waiters);
   server->hub_ = std::make_unique<SseHub>(store, server->options_.max_watch_streams);
-  server->context_ =
-      SessionContext{server->routes_.get(), server->notifier_.get(), server->hub_.get(),
-                     &server->options_.limits, &server->options_.sse};
+  server->validate_pool_ =
+      std::make_unique<asio::thread_pool>(std::max(1, server->options_.validate_threads));
+  server->context_ = SessionContext{server->routes_.get(),
+                                    server->notifier_.get(),
+                                    server->hub_.get(),
+                                    &server->options_.limits,
+                                    &server->options_.sse,
+                                    dry_runner,
+                                    store,
+                                    server->validate_pool_.get(),
+                                    &server->validations_,
+                                    server->options_.max_validations};
   server->impl_ = std::make_unique<Impl>();
   for (const std::string& listen : server->options_.listen) {
     absl::StatusOr<tcp::endpoint> endpoint = ParseListen(listen);
@@ -116,6 +127,9 @@ void HttpServer::Shutdown() {
   stopped_ = true;
   if (notifier_) notifier_->Detach();
   if (hub_) hub_->Detach();
+  // Validations in flight finish (bounded by the build budget) before the sessions they answer
+  // go away.
+  if (validate_pool_) validate_pool_->join();
   if (impl_) impl_->io.stop();
   for (std::thread& t : threads_) t.join();
   threads_.clear();

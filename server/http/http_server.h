@@ -17,7 +17,8 @@
 
 namespace boost::asio {
 class io_context;
-}
+class thread_pool;
+}  // namespace boost::asio
 
 namespace hearth::http {
 
@@ -37,13 +38,17 @@ class HttpServer {
     size_t max_waiters = 10000;        // parked blocking GETs; more get 429
     size_t max_watch_streams = 10000;  // open /v1/watch streams; more get 429
     std::string instance_id;           // SSE event ids; "" picks a random one
+    int validate_threads = 2;          // POST /v1/validate runs here
+    int max_validations = 16;          // running or queued; more get 429
     SseOptions sse;
     size_t render_cache_bytes = 16u << 20;
     SessionLimits limits;
     ConfigRoutes::Options routes;
   };
 
-  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(Options options, ConfigStore* store);
+  // `dry_runner` (not owned; null disables POST /v1/validate) runs validations.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(Options options, ConfigStore* store,
+                                                           const DryRunner* dry_runner = nullptr);
   ~HttpServer();
 
   // The bound port of each listen address, in order.
@@ -65,6 +70,8 @@ class HttpServer {
   SessionContext context_;
   std::shared_ptr<std::atomic<size_t>> open_connections_ = std::make_shared<std::atomic<size_t>>(0);
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<boost::asio::thread_pool> validate_pool_;
+  std::atomic<int> validations_{0};
   std::vector<std::thread> threads_;
   std::vector<int> ports_;
   bool stopped_ = false;

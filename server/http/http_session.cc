@@ -87,6 +87,9 @@ void HttpSession::Answer(bool expired) {
         ->Start();
     return;
   }
+  if (auto* validate = std::get_if<ValidateRequest>(&outcome)) {
+    return Validate(std::move(*validate));
+  }
   if (auto* wait = std::get_if<ConfigRoutes::Wait>(&outcome)) {
     // Woken by a change that left this answer's etag as it was (another variant, path or
     // format): wait on, until the first deadline.
@@ -125,6 +128,30 @@ void HttpSession::Park(const ConfigRoutes::Wait& wait) {
     self->subscription_ = 0;
     self->parked_deadline_ = absl::InfiniteFuture();
     self->Answer(/*expired=*/true);
+  });
+}
+
+void HttpSession::Validate(ValidateRequest request) {
+  if (context_->dry_runner == nullptr) {
+    return Write(ErrorResponse(absl::UnimplementedError("this server runs no validations")),
+                 !keep_alive_);
+  }
+  if (context_->validations->fetch_add(1) >= context_->max_validations) {
+    context_->validations->fetch_sub(1);
+    return Write(ErrorResponse(
+                     absl::ResourceExhaustedError("too many validations are running; retry later")),
+                 !keep_alive_);
+  }
+  // The build reads files and may take a while: on the validation pool, never on the
+  // connection's thread; the answer comes back to this session's strand.
+  asio::post(*context_->validate_pool, [self = shared_from_this(),
+                                        request = std::move(request)]() mutable {
+    HttpResponse response =
+        RunValidate(*self->context_->dry_runner, *self->context_->store, std::move(request));
+    self->context_->validations->fetch_sub(1);
+    asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      self->Write(std::move(response), !self->keep_alive_);
+    });
   });
 }
 

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
+#include "boost/asio/thread_pool.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "server/http/change_notifier.h"
@@ -34,6 +35,12 @@ struct SessionContext {
   SseHub* hub = nullptr;               // /v1/watch streams
   const SessionLimits* limits = nullptr;
   const SseOptions* sse = nullptr;
+  // POST /v1/validate: dry runs on their own threads, at most max_validations at once (429).
+  const DryRunner* dry_runner = nullptr;  // null: validation is UNIMPLEMENTED here
+  const ConfigStore* store = nullptr;
+  boost::asio::thread_pool* validate_pool = nullptr;
+  std::atomic<int>* validations = nullptr;
+  int max_validations = 0;
 };
 
 // One HTTP/1.1 connection: reads requests with Beast's parser under the limits above, answers
@@ -54,6 +61,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Answers request_ (`expired`: a parked wait reached its deadline).
   void Answer(bool expired);
   void Park(const ConfigRoutes::Wait& wait);
+  void Validate(ValidateRequest request);
   void OnWake();
   void Write(HttpResponse response, bool close);
   void OnWrite(bool close, boost::beast::error_code ec, size_t bytes);

@@ -39,8 +39,8 @@ LAYERS = {
     "server/rpc": ["server/core/model", "server/core/build", "server/core/render", "server/core/store",
                    "server/core/dry_runner.h"],
     # The HTTP adapters read the store through the renderer, like the gRPC ones, and nothing else.
-    "server/http": ["server/core/model", "server/core/build", "server/core/render",
-                    "server/core/store"],
+    "server/http": ["server/core/model", "server/core/parse", "server/core/build",
+                    "server/core/render", "server/core/store", "server/core/dry_runner.h"],
     # Wiring: anything on the server side.
     "server/app": CORE + ["server/core", "server/watch", "server/rpc", "server/http"],
     "server": ["server/app"],  # main.cc
