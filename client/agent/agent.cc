@@ -15,6 +15,7 @@
 #include "client/agent/atomic_file.h"
 #include "client/agent/process_runner.h"
 #include "client/agent/template_renderer.h"
+#include "client/json_tree.h"
 
 namespace hearth_agent {
 namespace v1 = ::hearth::v1;
@@ -685,11 +686,12 @@ void Agent::WriteStatus() {
     streams_up = stop_ ? 0 : streams_up_;
     ever_connected = ever_connected_;
   }
-  std::string json = absl::StrCat(
-      "{\"pid\":", getpid(), ",\"client_id\":\"", JsonEscape(client_id_), "\",\"server\":\"",
-      JsonEscape(config_.server), "\",\"connected\":", streams_up > 0 ? "true" : "false",
-      ",\"ever_connected\":", ever_connected ? "true" : "false", ",\"updated_at\":\"",
-      TimeText(absl::Now()), "\",\"outputs\":[");
+  using hearthctl::JsonQuote;
+  std::string json = absl::StrCat("{\"pid\":", getpid(), ",\"client_id\":", JsonQuote(client_id_),
+                                  ",\"server\":", JsonQuote(config_.server),
+                                  ",\"connected\":", streams_up > 0 ? "true" : "false",
+                                  ",\"ever_connected\":", ever_connected ? "true" : "false",
+                                  ",\"updated_at\":\"", TimeText(absl::Now()), "\",\"outputs\":[");
   for (size_t i = 0; i < config_.outputs.size(); ++i) {
     const Output& o = config_.outputs[i];
     const OutputState& s = states_[i];
@@ -697,12 +699,12 @@ void Agent::WriteStatus() {
     if (s.phase == OutputState::Phase::kApplied) phase = s.from_snapshot ? "snapshot" : "applied";
     if (s.phase == OutputState::Phase::kRejected) phase = "rejected";
     if (s.phase == OutputState::Phase::kError) phase = "error";
-    absl::StrAppend(&json, i == 0 ? "" : ",", "{\"id\":\"", JsonEscape(o.id), "\",\"config\":\"",
-                    JsonEscape(o.config), "\",\"profile\":\"", JsonEscape(o.profile),
-                    "\",\"destination\":\"", JsonEscape(o.destination), "\",\"state\":\"", phase,
+    absl::StrAppend(&json, i == 0 ? "" : ",", "{\"id\":", JsonQuote(o.id),
+                    ",\"config\":", JsonQuote(o.config), ",\"profile\":", JsonQuote(o.profile),
+                    ",\"destination\":", JsonQuote(o.destination), ",\"state\":\"", phase,
                     "\",\"required\":", o.required ? "true" : "false", ",\"revision\":", s.revision,
                     ",\"etag\":\"", s.etag, "\",\"document_etag\":\"", s.document_etag,
-                    "\",\"reason\":\"", JsonEscape(s.reason), "\",\"changed_at\":\"",
+                    "\",\"reason\":", JsonQuote(s.reason), ",\"changed_at\":\"",
                     TimeText(s.changed_at), "\"}");
   }
   json += "]}\n";

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/json_tree.h"
 
 namespace hearth_agent {
 namespace {
@@ -56,46 +57,16 @@ absl::Status ConfigureAgentLog(std::string_view level, std::string_view format) 
   return absl::OkStatus();
 }
 
-std::string JsonEscape(absl::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
 void Log(LogLevel level, absl::string_view message) {
   if (static_cast<int>(level) < min_level.load(std::memory_order_relaxed)) return;
   const absl::Time now = absl::Now();
   std::string line;
   if (json_format.load(std::memory_order_relaxed)) {
-    line = absl::StrCat("{\"time\":\"",
-                        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
-                        "\",\"level\":\"", LevelName(level), "\",\"message\":\"",
-                        JsonEscape(message), "\",\"thread\":", syscall(SYS_gettid), "}\n");
+    line = absl::StrCat(
+        "{\"time\":\"", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
+        "\",\"level\":\"", LevelName(level),
+        "\",\"message\":", hearthctl::JsonQuote(std::string_view(message.data(), message.size())),
+        ",\"thread\":", syscall(SYS_gettid), "}\n");
   } else {
     line = absl::StrCat("[", absl::FormatTime("%Y-%m-%d %H:%M:%E3S", now, absl::LocalTimeZone()),
                         "] [hearth-agent] [", LevelName(level), "] ", message, "\n");

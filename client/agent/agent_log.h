@@ -24,7 +24,4 @@ inline void LogWarn(absl::string_view m) { Log(LogLevel::kWarn, m); }
 inline void LogError(absl::string_view m) { Log(LogLevel::kError, m); }
 inline void LogDebug(absl::string_view m) { Log(LogLevel::kDebug, m); }
 
-// `s` as the inside of a JSON string literal.
-std::string JsonEscape(absl::string_view s);
-
 }  // namespace hearth_agent

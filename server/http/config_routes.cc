@@ -70,14 +70,6 @@ const char* HealthName(const ConfigEntry& entry) {
   return entry.errors.empty() ? "OK" : "ERROR";
 }
 
-std::string ErrorsJson(const std::vector<std::string>& errors) {
-  std::string out = "[";
-  for (size_t i = 0; i < errors.size(); ++i) {
-    absl::StrAppend(&out, i == 0 ? "" : ",", JsonQuoteAscii(errors[i]));
-  }
-  return out + "]";
-}
-
 }  // namespace
 
 ConfigRoutes::ConfigRoutes(const ConfigRenderer* renderer, Options options)
@@ -166,7 +158,7 @@ ConfigRoutes::Outcome ConfigRoutes::GetConfig(const HttpRequest& request,
   if (!entry.errors.empty()) {
     // The last rebuild failed: this is the last-known-good. ASCII JSON, safe in a header; the
     // engine's messages name file:line:col and never quote config values.
-    response.AddHeader("X-Hearth-Errors", ErrorsJson(entry.errors));
+    response.AddHeader("X-Hearth-Errors", JsonStringListAscii(entry.errors));
   }
   if (IfNoneMatchHits(request.if_none_match, doc.etag)) {
     if (wait > absl::ZeroDuration()) return Wait{*name, now + wait};
@@ -236,7 +228,7 @@ HttpResponse ConfigRoutes::ListConfigs(const HttpRequest& request) const {
     profiles += "]";
     absl::StrAppend(&body, listed == 0 ? "" : ",", "{\"name\":", JsonQuoteAscii(e.name),
                     ",\"revision\":", e.version_revision, ",\"etag\":\"", etag, "\",\"health\":\"",
-                    HealthName(e), "\",\"errors\":", ErrorsJson(e.errors),
+                    HealthName(e), "\",\"errors\":", JsonStringListAscii(e.errors),
                     ",\"profiles\":", profiles, "}");
     last = e.name;
   }
@@ -341,7 +333,8 @@ HttpResponse ConfigRoutes::Blame(const HttpRequest& request, std::string_view en
   }
   body += "]}\n";
   HttpResponse response;
-  if (!entry->errors.empty()) response.AddHeader("X-Hearth-Errors", ErrorsJson(entry->errors));
+  if (!entry->errors.empty())
+    response.AddHeader("X-Hearth-Errors", JsonStringListAscii(entry->errors));
   response.body = std::move(body);
   return response;
 }

@@ -7,50 +7,6 @@
 #include "server/core/model/absl_compat.h"
 
 namespace hearth::http {
-namespace {
-
-const char* CodeName(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kOk:
-      return "OK";
-    case absl::StatusCode::kCancelled:
-      return "CANCELLED";
-    case absl::StatusCode::kUnknown:
-      return "UNKNOWN";
-    case absl::StatusCode::kInvalidArgument:
-      return "INVALID_ARGUMENT";
-    case absl::StatusCode::kDeadlineExceeded:
-      return "DEADLINE_EXCEEDED";
-    case absl::StatusCode::kNotFound:
-      return "NOT_FOUND";
-    case absl::StatusCode::kAlreadyExists:
-      return "ALREADY_EXISTS";
-    case absl::StatusCode::kPermissionDenied:
-      return "PERMISSION_DENIED";
-    case absl::StatusCode::kResourceExhausted:
-      return "RESOURCE_EXHAUSTED";
-    case absl::StatusCode::kFailedPrecondition:
-      return "FAILED_PRECONDITION";
-    case absl::StatusCode::kAborted:
-      return "ABORTED";
-    case absl::StatusCode::kOutOfRange:
-      return "OUT_OF_RANGE";
-    case absl::StatusCode::kUnimplemented:
-      return "UNIMPLEMENTED";
-    case absl::StatusCode::kInternal:
-      return "INTERNAL";
-    case absl::StatusCode::kUnavailable:
-      return "UNAVAILABLE";
-    case absl::StatusCode::kDataLoss:
-      return "DATA_LOSS";
-    case absl::StatusCode::kUnauthenticated:
-      return "UNAUTHENTICATED";
-    default:
-      return "UNKNOWN";
-  }
-}
-
-}  // namespace
 
 int HttpStatusFor(absl::StatusCode code) {
   switch (code) {
@@ -128,10 +84,18 @@ std::string JsonQuoteAscii(std::string_view s) {
   return out;
 }
 
+std::string JsonStringListAscii(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : ",", JsonQuoteAscii(items[i]));
+  }
+  return out + "]";
+}
+
 HttpResponse ErrorResponse(const absl::Status& status) {
   HttpResponse response;
   response.status = HttpStatusFor(status.code());
-  response.body = absl::StrCat("{\"code\":\"", CodeName(status.code()),
+  response.body = absl::StrCat("{\"code\":\"", absl::StatusCodeToString(status.code()),
                                "\",\"message\":", JsonQuoteAscii(Sv(status.message())), "}\n");
   return response;
 }

@@ -1,5 +1,9 @@
 #pragma once
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "server/http/http_message.h"
 
@@ -15,5 +19,7 @@ HttpResponse ErrorResponse(const absl::Status& status);
 // `s` as a JSON string literal (quotes included) with every byte >= 0x80 and every control
 // character escaped, so the result is ASCII and safe in an HTTP header too.
 std::string JsonQuoteAscii(std::string_view s);
+// A JSON list of JsonQuoteAscii strings (header-safe too).
+std::string JsonStringListAscii(const std::vector<std::string>& items);
 
 }  // namespace hearth::http

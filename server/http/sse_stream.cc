@@ -19,14 +19,6 @@ namespace {
 // A write gathers events up to about this many bytes.
 constexpr size_t kWriteChunk = 64 << 10;
 
-std::string ErrorsJson(const std::vector<std::string>& errors) {
-  std::string out = "[";
-  for (size_t i = 0; i < errors.size(); ++i) {
-    absl::StrAppend(&out, i == 0 ? "" : ",", JsonQuoteAscii(errors[i]));
-  }
-  return out + "]";
-}
-
 }  // namespace
 
 SseStream::SseStream(beast::tcp_stream stream, ConfigRoutes::Watch watch, SseHub* hub,
@@ -164,7 +156,7 @@ void SseStream::AppendEntry(const ConfigEntry* entry, const std::string& name, u
         absl::StrAppend(&data, ",\"document\":", *variant.json);  // canonical JSON, one line
       }
     }
-    absl::StrAppend(&data, ",\"errors\":", ErrorsJson(entry->errors));
+    absl::StrAppend(&data, ",\"errors\":", JsonStringListAscii(entry->errors));
   }
   data += "}";
   // Backlog events carry no id: until `synced`, a reconnecting client still holds its old
