@@ -65,6 +65,22 @@ HttpResponse Text(int status, std::string body) {
   return r;
 }
 
+// The errors' count, and as many of them as fit kMaxErrorHeaderBytes as a JSON list: proxies
+// and clients refuse headers of many kilobytes (nginx's default buffer is 4 or 8 KiB).
+constexpr size_t kMaxErrorHeaderBytes = 2048;
+void AddErrorHeaders(const std::vector<std::string>& errors, HttpResponse* response) {
+  std::vector<std::string> shown;
+  size_t bytes = 2;
+  for (const std::string& e : errors) {
+    const size_t quoted = JsonQuoteAscii(e).size() + 1;
+    if (bytes + quoted > kMaxErrorHeaderBytes) break;
+    bytes += quoted;
+    shown.push_back(e);
+  }
+  response->AddHeader("X-Hearth-Error-Count", absl::StrCat(errors.size()));
+  response->AddHeader("X-Hearth-Errors", JsonStringListAscii(shown));
+}
+
 const char* HealthName(const ConfigEntry& entry) {
   if (entry.version == nullptr) return "NO_VERSION";
   return entry.errors.empty() ? "OK" : "ERROR";
@@ -158,7 +174,7 @@ ConfigRoutes::Outcome ConfigRoutes::GetConfig(const HttpRequest& request,
   if (!entry.errors.empty()) {
     // The last rebuild failed: this is the last-known-good. ASCII JSON, safe in a header; the
     // engine's messages name file:line:col and never quote config values.
-    response.AddHeader("X-Hearth-Errors", JsonStringListAscii(entry.errors));
+    AddErrorHeaders(entry.errors, &response);
   }
   if (IfNoneMatchHits(request.if_none_match, doc.etag)) {
     if (wait > absl::ZeroDuration()) return Wait{*name, now + wait};
@@ -333,8 +349,7 @@ HttpResponse ConfigRoutes::Blame(const HttpRequest& request, std::string_view en
   }
   body += "]}\n";
   HttpResponse response;
-  if (!entry->errors.empty())
-    response.AddHeader("X-Hearth-Errors", JsonStringListAscii(entry->errors));
+  if (!entry->errors.empty()) AddErrorHeaders(entry->errors, &response);
   response.body = std::move(body);
   return response;
 }

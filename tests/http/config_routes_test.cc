@@ -133,6 +133,21 @@ TEST_F(ConfigRoutesTest, TheLastKnownGoodSaysItsErrorsInAHeader) {
   EXPECT_THAT(errors, HasSubstr("payments/20-bad.toml:2:"));
   EXPECT_EQ(errors.front(), '[');
   for (char c : errors) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "header-safe ASCII";
+  EXPECT_EQ(Header(r, "X-Hearth-Error-Count"), "1");
+}
+
+TEST_F(ConfigRoutesTest, ManyErrorsAreCountedAndTheHeaderStaysSmall) {
+  for (int i = 0; i < 60; ++i) {
+    dir_.Write("payments/20-bad-" + std::to_string(100 + i) + ".toml", "x = 1\nx = 2\n");
+  }
+  engine_->Rebuild("payments");
+  HttpResponse r = Get("/v1/configs/payments");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(Header(r, "X-Hearth-Error-Count"), "60");
+  const std::string shown = Header(r, "X-Hearth-Errors");
+  EXPECT_LE(shown.size(), 2048u);
+  EXPECT_THAT(shown, HasSubstr("payments/20-bad-100.toml:2:"));
+  EXPECT_THAT(shown, Not(HasSubstr("payments/20-bad-159.toml"))) << "cut, not all 60";
 }
 
 TEST_F(ConfigRoutesTest, ErrorsMapToHttpStatusesWithoutEchoingValues) {
