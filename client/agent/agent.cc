@@ -575,9 +575,10 @@ void Agent::Heartbeat() {
 void Agent::Dispatch(Batch batch) {
   if (batch.actions.empty()) return;
   absl::MutexLock lock(&mu_);
-  for (auto& [key, entry] : batch.actions) {
+  for (auto& [action_key, entry] : batch.actions) {
+    const std::string& key = action_key;  // a lambda cannot capture a structured binding (C++17)
     auto queued = std::find_if(action_queue_.begin(), action_queue_.end(),
-                               [&](const auto& q) { return q.first.Key() == key; });
+                               [&key](const auto& q) { return q.first.Key() == key; });
     if (queued != action_queue_.end()) {
       // Not run yet: the same action covers both batches.
       for (std::string& id : entry.second) {
