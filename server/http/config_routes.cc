@@ -16,6 +16,7 @@
 #include "server/core/render/output_format.h"
 #include "server/core/store/page_token.h"
 #include "server/http/http_status.h"
+#include "server/http/openapi_document.h"
 #include "server/http/url_codec.h"
 
 namespace hearth::http {
@@ -104,6 +105,12 @@ ConfigRoutes::Outcome ConfigRoutes::Handle(const HttpRequest& request, absl::Tim
     return reason.empty() ? Text(200, "ready\n")
                           : Text(503, absl::StrCat("not ready: ", reason, "\n"));
   }
+  if (request.path == "/v1/openapi.json") {
+    if (!read) return ErrorResponse(absl::UnimplementedError("use GET"));
+    HttpResponse r;
+    r.body = std::string(OpenApiDocument());
+    return r;
+  }
   if (request.path == "/v1/configs") {
     if (!read) return ErrorResponse(absl::UnimplementedError("use GET"));
     return ListConfigs(request);
@@ -129,7 +136,7 @@ ConfigRoutes::Outcome ConfigRoutes::Handle(const HttpRequest& request, absl::Tim
   }
   return ErrorResponse(absl::NotFoundError(
       "no such endpoint; see /v1/configs/{name}, /v1/configs, /v1/watch, /v1/blame/{name}, "
-      "/v1/validate, /healthz, /readyz"));
+      "/v1/validate, /v1/openapi.json, /healthz, /readyz"));
 }
 
 ConfigRoutes::Outcome ConfigRoutes::GetConfig(const HttpRequest& request,

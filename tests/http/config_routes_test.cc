@@ -3,6 +3,8 @@
 
 #include "server/http/config_routes.h"
 
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <variant>
@@ -211,6 +213,16 @@ TEST_F(ConfigRoutesTest, BlameNamesTheFileAndLineOfEveryLeaf) {
   EXPECT_EQ(Get("/v1/blame/nope").status, 404);
   EXPECT_EQ(Get("/v1/blame/..").status, 400);
   EXPECT_EQ(Get("/v1/blame/payments?format=yaml").status, 400);
+}
+
+TEST_F(ConfigRoutesTest, ServesItsOpenApiDocument) {
+  HttpResponse r = Get("/v1/openapi.json");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  std::ifstream in(std::string(HEARTH_SOURCE_DIR) + "/server/http/openapi.json");
+  const std::string file((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(r.body, file) << "compiled in from server/http/openapi.json";
+  EXPECT_THAT(r.body, HasSubstr("\"openapi\": \"3.0.3\""));
 }
 
 TEST_F(ConfigRoutesTest, HeadCarriesWhatGetWould) {
