@@ -85,6 +85,28 @@ TEST_F(HttpApiTest, EveryEndpointWithCurl) {
   EXPECT_EQ(traversal.out, "400");
 }
 
+TEST_F(HttpApiTest, WatchBlameAndValidateWithCurl) {
+  auto sse = Curl({"-N", "--max-time", "2", Url("/v1/watch?names=payments")});
+  EXPECT_EQ(sse.exit_code, 28) << "curl's own timeout ends the stream";
+  EXPECT_THAT(sse.out,
+              HasSubstr("event: snapshot\ndata: {\"type\":\"SNAPSHOT\",\"name\":\"payments\""));
+  EXPECT_THAT(sse.out, HasSubstr("event: synced"));
+  auto blame = Curl({Url("/v1/blame/payments?profile=production&path=db.host")});
+  EXPECT_THAT(blame.out, HasSubstr("\"set_by\":{\"file\":\"payments/10-db.production.toml\""));
+  auto valid = Curl(
+      {"-X", "POST", "-d",
+       R"({"name":"payments","files":[{"file_name":"20-x.yaml","content":"db:\n  port: 1\n"}]})",
+       Url("/v1/validate")});
+  EXPECT_THAT(valid.out, HasSubstr("\"valid\":true"));
+  EXPECT_THAT(valid.out,
+              HasSubstr("{\"path\":\"db.port\",\"op\":\"CHANGED\",\"old\":5432,\"new\":1}"));
+  auto invalid =
+      Curl({"-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-d", "{", Url("/v1/validate")});
+  EXPECT_EQ(invalid.out, "400");
+  auto openapi = Curl({Url("/v1/openapi.json")});
+  EXPECT_THAT(openapi.out, HasSubstr("\"/v1/watch\""));
+}
+
 TEST_F(HttpApiTest, EtagAnd304AndABlockingGetWokenByAnEdit) {
   auto first = Curl({"-i", Url("/v1/configs/payments")});
   const std::string etag = Header(first.out, "ETag");
