@@ -151,8 +151,7 @@ int Agent::Run() {
   const absl::Time started = absl::Now();
   bool restored = false;
   while (true) {
-    std::set<std::string> configs;
-    absl::Time first_event = absl::InfiniteFuture();
+    std::map<size_t, absl::Time> ready_outputs;  // output index -> its first change's arrival
     bool write_status = false;
     {
       absl::MutexLock lock(&mu_);
@@ -161,20 +160,20 @@ int Agent::Run() {
         const absl::Time now = absl::Now();
         absl::Time wake = last_report_ + lease_ / 3;
         if (!restored && !ever_connected_) wake = std::min(wake, started + options_.startup_grace);
-        if (!dirty_.empty()) {
-          const absl::Time ready =
-              std::min(last_dirty_ + config_.debounce_min, first_dirty_ + config_.debounce_max);
+        // Each output by its own debounce: quiet for debounce_min, at most debounce_max.
+        for (auto it = dirty_.begin(); it != dirty_.end();) {
+          const Output& output = config_.outputs[it->first];
+          const absl::Time ready = std::min(it->second.last + output.debounce_min,
+                                            it->second.first + output.debounce_max);
           if (now >= ready) {
-            configs.swap(dirty_);
-            first_event = first_dirty_;
-            first_dirty_ = absl::InfiniteFuture();
-            last_dirty_ = absl::InfinitePast();
-            break;
+            ready_outputs.emplace(it->first, it->second.first);
+            it = dirty_.erase(it);
+          } else {
+            wake = std::min(wake, ready);
+            ++it;
           }
-          wake = std::min(wake, ready);
         }
-        if (status_changed_) break;
-        if (now >= wake) break;
+        if (!ready_outputs.empty() || status_changed_ || now >= wake) break;
         cv_.WaitWithDeadline(&mu_, wake);
       }
       if (stop_) break;
@@ -186,8 +185,8 @@ int Agent::Run() {
       restored = true;
       RestoreFromSnapshots();
     }
-    if (!configs.empty()) {
-      ProcessConfigs(configs, first_event);
+    if (!ready_outputs.empty()) {
+      ProcessOutputs(ready_outputs);
     } else if (write_status) {
       WriteStatus();
     }
@@ -298,9 +297,11 @@ void Agent::WatchLoop(std::string profile, std::vector<std::string> names) {
 
 void Agent::MarkDirty(const std::string& config, absl::Time at) {
   absl::MutexLock lock(&mu_);
-  if (dirty_.empty()) first_dirty_ = at;
-  dirty_.insert(config);
-  last_dirty_ = at;
+  auto [begin, end] = outputs_by_config_.equal_range(config);
+  for (auto it = begin; it != end; ++it) {
+    auto [times, added] = dirty_.try_emplace(it->second, DirtyTimes{at, at});
+    if (!added) times->second.last = at;
+  }
   cv_.SignalAll();
 }
 
@@ -415,42 +416,40 @@ bool Agent::Apply(size_t index, const Fetched& fetched, bool from_snapshot, Batc
                        from_snapshot ? " from its local snapshot" : "", " (etag ",
                        fetched.etag.substr(0, 16), ")"));
   if (output.action.kind != Action::Kind::kNone) {
-    auto& [action, ids] = batch->actions[output.action.Key()];
-    action = output.action;
-    ids.push_back(output.id);
+    QueuedAction& queued = batch->actions[output.action.Key()];
+    queued.action = output.action;
+    queued.outputs.push_back(output.id);
+    queued.splay = std::max(queued.splay, output.splay);  // the longest any of them asks for
   }
   return true;
 }
 
-void Agent::ProcessConfigs(const std::set<std::string>& configs, absl::Time first_event) {
+void Agent::ProcessOutputs(const std::map<size_t, absl::Time>& outputs) {
   Batch batch;
-  for (const std::string& config : configs) {
-    auto [begin, end] = outputs_by_config_.equal_range(config);
-    for (auto it = begin; it != end; ++it) {
-      const size_t index = it->second;
-      OutputState& state = states_[index];
-      absl::StatusOr<Fetched> fetched = Fetch(config_.outputs[index], state.etag);
-      if (!fetched.ok()) {
-        state.reason = std::string(fetched.status().message());
-        if (state.etag.empty()) state.phase = OutputState::Phase::kError;
-        metrics_.Render(config_.outputs[index].id, "error");
-        LogWarn(absl::StrCat("output ", config_.outputs[index].id, ": ", state.reason,
-                             state.etag.empty() ? "" : "; the file keeps its current version"));
-        continue;
+  std::set<std::string> configs;
+  for (const auto& [index, first_event] : outputs) {
+    configs.insert(config_.outputs[index].config);
+    OutputState& state = states_[index];
+    absl::StatusOr<Fetched> fetched = Fetch(config_.outputs[index], state.etag);
+    if (!fetched.ok()) {
+      state.reason = std::string(fetched.status().message());
+      if (state.etag.empty()) state.phase = OutputState::Phase::kError;
+      metrics_.Render(config_.outputs[index].id, "error");
+      LogWarn(absl::StrCat("output ", config_.outputs[index].id, ": ", state.reason,
+                           state.etag.empty() ? "" : "; the file keeps its current version"));
+      continue;
+    }
+    if (fetched->not_modified) {
+      // Current (or withheld: this client rejected what is served, and keeps what it has).
+      if (state.from_snapshot) {
+        state.from_snapshot = false;
+        LogInfo(absl::StrCat("output ", config_.outputs[index].id,
+                             ": hearthd confirms the snapshot's version"));
       }
-      if (fetched->not_modified) {
-        // Current (or withheld: this client rejected what is served, and keeps what it has).
-        if (state.from_snapshot) {
-          state.from_snapshot = false;
-          LogInfo(absl::StrCat("output ", config_.outputs[index].id,
-                               ": hearthd confirms the snapshot's version"));
-        }
-        continue;
-      }
-      if (Apply(index, *fetched, /*from_snapshot=*/false, &batch) &&
-          first_event != absl::InfiniteFuture()) {
-        metrics_.ObserveApply(batch.last_commit - first_event);
-      }
+      continue;
+    }
+    if (Apply(index, *fetched, /*from_snapshot=*/false, &batch)) {
+      metrics_.ObserveApply(batch.last_commit - first_event);
     }
   }
   SaveSnapshots(batch);
@@ -578,14 +577,16 @@ void Agent::Dispatch(Batch batch) {
   for (auto& [action_key, entry] : batch.actions) {
     const std::string& key = action_key;  // a lambda cannot capture a structured binding (C++17)
     auto queued = std::find_if(action_queue_.begin(), action_queue_.end(),
-                               [&key](const auto& q) { return q.first.Key() == key; });
+                               [&key](const QueuedAction& q) { return q.action.Key() == key; });
     if (queued != action_queue_.end()) {
       // Not run yet: the same action covers both batches.
-      for (std::string& id : entry.second) {
-        if (std::find(queued->second.begin(), queued->second.end(), id) == queued->second.end()) {
-          queued->second.push_back(std::move(id));
+      for (std::string& id : entry.outputs) {
+        if (std::find(queued->outputs.begin(), queued->outputs.end(), id) ==
+            queued->outputs.end()) {
+          queued->outputs.push_back(std::move(id));
         }
       }
+      queued->splay = std::max(queued->splay, entry.splay);
       continue;
     }
     action_queue_.push_back(std::move(entry));
@@ -595,7 +596,7 @@ void Agent::Dispatch(Batch batch) {
 
 void Agent::ActionLoop() {
   while (true) {
-    std::pair<Action, std::vector<std::string>> next;
+    QueuedAction next;
     {
       absl::MutexLock lock(&mu_);
       while (!stop_ && action_queue_.empty()) cv_.Wait(&mu_);
@@ -603,14 +604,14 @@ void Agent::ActionLoop() {
       next = std::move(action_queue_.front());
       action_queue_.pop_front();
     }
-    if (config_.splay > absl::ZeroDuration() && !SleepUnlessStopped(Jitter(config_.splay))) return;
-    const absl::Status status = RunAction(next.first, next.second);
-    metrics_.Action(ActionKindName(next.first.kind), status.ok());
-    const std::string outputs = absl::StrJoin(next.second, ", ");
+    if (next.splay > absl::ZeroDuration() && !SleepUnlessStopped(Jitter(next.splay))) return;
+    const absl::Status status = RunAction(next.action, next.outputs);
+    metrics_.Action(ActionKindName(next.action.kind), status.ok());
+    const std::string outputs = absl::StrJoin(next.outputs, ", ");
     if (status.ok()) {
-      LogInfo(absl::StrCat(ActionKindName(next.first.kind), " action done for ", outputs));
+      LogInfo(absl::StrCat(ActionKindName(next.action.kind), " action done for ", outputs));
     } else {
-      LogError(absl::StrCat(ActionKindName(next.first.kind), " action failed for ", outputs, ": ",
+      LogError(absl::StrCat(ActionKindName(next.action.kind), " action failed for ", outputs, ": ",
                             status.message()));
     }
   }

@@ -83,9 +83,14 @@ class Agent {
     uint64_t revision = 0;
     std::vector<std::string> errors;  // the config's current rebuild errors (last-known-good)
   };
+  // One action to run for the outputs that changed, after a random wait in [0, splay].
+  struct QueuedAction {
+    Action action;
+    std::vector<std::string> outputs;  // their ids
+    absl::Duration splay = absl::ZeroDuration();
+  };
   struct Batch {
-    std::vector<size_t> outputs;  // indexes into config_.outputs
-    std::map<std::string, std::pair<Action, std::vector<std::string>>> actions;  // by Key()
+    std::map<std::string, QueuedAction> actions;         // by Action::Key()
     std::vector<std::pair<size_t, Snapshot>> snapshots;  // to save once the files are in place
     absl::Time last_commit = absl::InfinitePast();       // the last destination renamed
   };
@@ -104,7 +109,9 @@ class Agent {
   // was replaced; the output's action is then added to `batch`.
   bool Apply(size_t index, const Fetched& fetched, bool from_snapshot, Batch* batch);
   absl::StatusOr<std::string> RenderOutput(const Output& output, const std::string& document);
-  void ProcessConfigs(const std::set<std::string>& configs, absl::Time first_event);
+  // Fetches, renders and applies `outputs` (index -> when its first pending change arrived),
+  // then reports their configs and dispatches the batch's actions.
+  void ProcessOutputs(const std::map<size_t, absl::Time>& outputs);
   void SaveSnapshots(const Batch& batch);
   void RestoreFromSnapshots();
   void Report(const std::set<std::string>& configs);
@@ -129,13 +136,15 @@ class Agent {
   absl::CondVar cv_;  // any change below
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool status_changed_ ABSL_GUARDED_BY(mu_) = false;  // connection state: rewrite the status
-  std::set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
-  absl::Time first_dirty_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
-  absl::Time last_dirty_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  struct DirtyTimes {
+    absl::Time first;  // the first change not yet applied
+    absl::Time last;   // the newest
+  };
+  std::map<size_t, DirtyTimes> dirty_ ABSL_GUARDED_BY(mu_);  // output index -> its changes
   int streams_up_ ABSL_GUARDED_BY(mu_) = 0;
   bool ever_connected_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<grpc::ClientContext*> open_streams_ ABSL_GUARDED_BY(mu_);  // cancelled by Stop()
-  std::deque<std::pair<Action, std::vector<std::string>>> action_queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<QueuedAction> action_queue_ ABSL_GUARDED_BY(mu_);
 
   std::vector<std::thread> watchers_;
   std::thread action_thread_;

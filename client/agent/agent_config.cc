@@ -300,6 +300,10 @@ class ConfigReader {
           return Fail(node, absl::StrCat("more than ", kMaxOutputs, " outputs"));
         }
         Output output;
+        // [agent]'s timing is every output's default.
+        output.debounce_min = config.debounce_min;
+        output.debounce_max = config.debounce_max;
+        output.splay = config.splay;
         if (absl::Status s = ReadOutput(*node.as_table(), &output); !s.ok()) return s;
         template_bytes += output.template_text.size();
         if (template_bytes > kMaxTotalTemplateBytes) {
@@ -496,10 +500,10 @@ class ConfigReader {
   }
 
   absl::Status ReadOutput(const toml::table& table, Output* output) const {
-    if (absl::Status s =
-            Keys(table, "output.",
-                 {"id", "config", "profile", "path", "template", "format", "destination", "mode",
-                  "owner", "check", "check_timeout", "required", "action"});
+    if (absl::Status s = Keys(table, "output.",
+                              {"id", "config", "profile", "path", "template", "format",
+                               "destination", "mode", "owner", "check", "check_timeout", "required",
+                               "action", "debounce_min", "debounce_max", "splay"});
         !s.ok()) {
       return s;
     }
@@ -581,6 +585,18 @@ class ConfigReader {
     }
     if (absl::Status s = Bool(table, "required", "output.required", &output->required); !s.ok()) {
       return s;
+    }
+    for (const auto& [key, target] :
+         {std::pair{"debounce_min", &output->debounce_min},
+          std::pair{"debounce_max", &output->debounce_max}, std::pair{"splay", &output->splay}}) {
+      if (absl::Status s = Duration(table, key, absl::StrCat("output.", key), target); !s.ok()) {
+        return s;
+      }
+    }
+    if (output->debounce_min > output->debounce_max) {
+      const toml::node* at = table.get("debounce_min");
+      return Fail(at != nullptr ? *at : table,
+                  "output.debounce_min is longer than its debounce_max");
     }
     if (const toml::node* action = table.get("action")) {
       if (!action->is_table()) return Fail(*action, "output.action must be a table");

@@ -59,6 +59,10 @@ struct Output {
   absl::Duration check_timeout = absl::Seconds(10);
   Action action;
   bool required = true;  // --once fails when a required output cannot be written
+  // This output's timing (AgentConfig's, unless the output sets its own): see AgentConfig.
+  absl::Duration debounce_min = absl::ZeroDuration();
+  absl::Duration debounce_max = absl::Seconds(1);
+  absl::Duration splay = absl::ZeroDuration();
 };
 
 struct AgentConfig {
@@ -68,7 +72,8 @@ struct AgentConfig {
   std::string state_dir;  // last-known-good snapshots; "" = no snapshots
   // After a change arrives: wait until the output's config has been quiet for debounce_min, but
   // never longer than debounce_max after the first change; then a uniform random splay in
-  // [0, splay] before the batch's actions run (a fleet does not reload at once).
+  // [0, splay] before the batch's actions run (a fleet does not reload at once). Defaults for
+  // every output; an [[output]] may set its own.
   absl::Duration debounce_min = absl::ZeroDuration();
   absl::Duration debounce_max = absl::Seconds(1);
   absl::Duration splay = absl::ZeroDuration();
@@ -90,7 +95,8 @@ inline constexpr size_t kMaxOutputs = 1000;
 //   [[output]]  id (required), config (required), profile, path, exactly one of
 //               format = "json|yaml|toml|env|properties" and template = "file.mustache",
 //               destination (required; relative to base_dir), mode = "0644", owner =
-//               "user[:group]", check = ["argv", "{{file}}"], check_timeout, required = true|false
+//               "user[:group]", check = ["argv", "{{file}}"], check_timeout, required = true|false,
+//               debounce_min, debounce_max, splay ([agent]'s unless set)
 //   [output.action]  signal = "HUP" with pidfile = "/run/x.pid" or process = "name";
 //               or url = "http://..." with max_attempts, initial_backoff, max_backoff, timeout;
 //               or command = ["argv"] with timeout. No table: no action.

@@ -198,6 +198,25 @@ TEST_F(AgentConfigTest, DefaultsForAnEmptyFileAndAMinimalOutput) {
   EXPECT_EQ(o.action.kind, Action::Kind::kNone);
 }
 
+TEST_F(AgentConfigTest, EachOutputTakesTheAgentsTimingUnlessItSetsItsOwn) {
+  const absl::StatusOr<AgentConfig> config = Parse(
+      "[agent]\ndebounce_min = \"100ms\"\ndebounce_max = \"2s\"\nsplay = \"5s\"\n" +
+      OutputToml("") +
+      "[[output]]\nid = \"p\"\nconfig = \"c\"\nformat = \"env\"\ndestination = \"/etc/p.env\"\n"
+      "debounce_min = \"0ms\"\ndebounce_max = \"250ms\"\nsplay = \"0s\"\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->outputs.size(), 2u);
+  EXPECT_EQ(config->outputs[0].debounce_min, absl::Milliseconds(100));
+  EXPECT_EQ(config->outputs[0].debounce_max, absl::Seconds(2));
+  EXPECT_EQ(config->outputs[0].splay, absl::Seconds(5));
+  EXPECT_EQ(config->outputs[1].debounce_min, absl::ZeroDuration());
+  EXPECT_EQ(config->outputs[1].debounce_max, absl::Milliseconds(250));
+  EXPECT_EQ(config->outputs[1].splay, absl::ZeroDuration());
+  ExpectError(OutputToml("debounce_min = \"2s\"\ndebounce_max = \"1s\"\n"),
+              "output.debounce_min is longer than its debounce_max");
+  ExpectError(OutputToml("splay = \"s3cr3t-T0KEN\"\n"), "output.splay");
+}
+
 TEST_F(AgentConfigTest, SignalsByNameAndNumber) {
   for (const auto& [text, number] :
        std::vector<std::pair<std::string, int>>{{"\"HUP\"", SIGHUP},
