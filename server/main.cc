@@ -150,6 +150,10 @@ int main(int argc, char** argv) {
                    "/v1/configs/{name} with ETag, 304 and blocking ?wait=, /v1/configs, /healthz, "
                    "/readyz (docs/api.md) [default: none]")
       ->allow_extra_args(false);
+  serve_cmd->add_option(
+      "--http-health-listen", serve.http.health_listen,
+      "Plaintext HOST:PORT serving only /healthz and /readyz, for httpGet probes while the HTTP "
+      "API uses TLS (--tls-cert); needs --http-listen; repeatable [default: none]");
   serve_cmd
       ->add_option("--http-request-timeout", serve_flags.http_request_timeout,
                    "An HTTP request must arrive whole within this (slow or silent clients are "

@@ -231,6 +231,10 @@ int RunDaemon(DaemonOptions options) {
   not_ready_reason->second = "starting";
   std::unique_ptr<http::HttpServer> http_server;
   if (!options.http.listen.empty()) {
+    // The HTTP API speaks TLS exactly when gRPC does, with the same files.
+    options.http.tls_cert = options.grpc.tls_cert;
+    options.http.tls_key = options.grpc.tls_key;
+    options.http.tls_client_ca = options.grpc.tls_client_ca;
     options.http.routes.not_ready_reason = [not_ready_reason] {
       absl::MutexLock lock(&not_ready_reason->first);
       return not_ready_reason->second;
@@ -242,9 +246,14 @@ int RunDaemon(DaemonOptions options) {
       return 1;
     }
     http_server = *std::move(started);
+    const char* scheme = options.http.tls_cert.empty() ? "HTTP" : "HTTPS";
     for (size_t i = 0; i < options.http.listen.size(); ++i) {
-      spdlog::info("serving HTTP on {}:{}", HostOf(options.http.listen[i]),
+      spdlog::info("serving {} on {}:{}", scheme, HostOf(options.http.listen[i]),
                    http_server->ports()[i]);
+    }
+    for (size_t i = 0; i < options.http.health_listen.size(); ++i) {
+      spdlog::info("serving HTTP health checks (plaintext, /healthz and /readyz only) on {}:{}",
+                   HostOf(options.http.health_listen[i]), http_server->health_ports()[i]);
     }
   }
   absl::Time start = absl::Now();

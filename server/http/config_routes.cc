@@ -105,6 +105,9 @@ ConfigRoutes::Outcome ConfigRoutes::Handle(const HttpRequest& request, absl::Tim
     return reason.empty() ? Text(200, "ready\n")
                           : Text(503, absl::StrCat("not ready: ", reason, "\n"));
   }
+  if (options_.health_only) {
+    return ErrorResponse(absl::NotFoundError("this listener serves only /healthz and /readyz"));
+  }
   if (request.path == "/v1/openapi.json") {
     if (!read) return ErrorResponse(absl::UnimplementedError("use GET"));
     HttpResponse r;

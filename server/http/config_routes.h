@@ -29,6 +29,8 @@ class ConfigRoutes {
     // This daemon's instance id: SSE event ids are REVISION@INSTANCE, and a Last-Event-ID of
     // another instance resumes with a snapshot flagged reset.
     std::string instance_id;
+    // Only /healthz and /readyz (a plaintext health listener beside a TLS API); the rest 404.
+    bool health_only = false;
   };
 
   // A blocking GET whose If-None-Match is current: the caller parks the request until `name`

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl.hpp"
 #include "boost/asio/strand.hpp"
 #include "boost/asio/thread_pool.hpp"
 #include "server/core/model/absl_compat.h"
@@ -18,26 +19,39 @@ using tcp = asio::ip::tcp;
 
 struct HttpServer::Impl {
   asio::io_context io;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  struct Listener {
+    std::unique_ptr<tcp::acceptor> acceptor;
+    bool health = false;  // plaintext, /healthz and /readyz only
+  };
+  std::vector<Listener> listeners;
 
-  void Accept(tcp::acceptor* acceptor, HttpServer* server) {
-    acceptor->async_accept(
-        asio::make_strand(io),
-        [this, acceptor, server](boost::system::error_code ec, tcp::socket socket) {
-          if (ec == asio::error::operation_aborted) return;
-          if (!ec) {
-            if (server->open_connections_->fetch_add(1) >= server->options_.max_connections) {
-              server->open_connections_->fetch_sub(1);
-              boost::system::error_code ignored;
-              socket.close(ignored);  // over the cap: the client retries elsewhere or later
-            } else {
-              std::make_shared<HttpSession>(std::move(socket), &server->context_,
-                                            server->open_connections_)
-                  ->Start();
-            }
-          }
-          Accept(acceptor, server);
-        });
+  void Accept(Listener* listener, HttpServer* server) {
+    listener->acceptor->async_accept(asio::make_strand(io), [this, listener, server](
+                                                                boost::system::error_code ec,
+                                                                tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        if (server->open_connections_->fetch_add(1) >= server->options_.max_connections) {
+          server->open_connections_->fetch_sub(1);
+          boost::system::error_code ignored;
+          socket.close(ignored);  // over the cap: the client retries elsewhere or later
+        } else if (listener->health) {
+          std::make_shared<HttpSession<PlainStream>>(
+              PlainStream(std::move(socket)), &server->health_context_, server->open_connections_)
+              ->Start();
+        } else if (server->tls_ != nullptr) {
+          std::make_shared<HttpSession<TlsStream>>(
+              TlsStream(PlainStream(std::move(socket)), *server->tls_), &server->context_,
+              server->open_connections_)
+              ->Start();
+        } else {
+          std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)),
+                                                     &server->context_, server->open_connections_)
+              ->Start();
+        }
+      }
+      Accept(listener, server);
+    });
   }
 };
 
@@ -93,8 +107,49 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Options options, C
                                     server->validate_pool_.get(),
                                     &server->validations_,
                                     server->options_.max_validations};
+  const Options& o = server->options_;
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return absl::InvalidArgumentError("the TLS certificate and key go together");
+  }
+  if (!o.tls_cert.empty()) {
+    auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    boost::system::error_code ec;
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1,
+                     ec);
+    if (!ec) tls->use_certificate_chain_file(o.tls_cert, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("HTTP TLS: cannot use the certificate ", o.tls_cert, ": ", ec.message()));
+    }
+    tls->use_private_key_file(o.tls_key, asio::ssl::context::pem, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("HTTP TLS: cannot use the key ", o.tls_key, ": ", ec.message()));
+    }
+    if (!o.tls_client_ca.empty()) {
+      tls->load_verify_file(o.tls_client_ca, ec);
+      if (!ec) {
+        tls->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
+      }
+      if (ec) {
+        return absl::InvalidArgumentError(absl::StrCat("HTTP TLS: cannot use the client CA ",
+                                                       o.tls_client_ca, ": ", ec.message()));
+      }
+    }
+    server->tls_ = std::move(tls);
+  }
+  ConfigRoutes::Options health = o.routes;
+  health.health_only = true;
+  server->health_routes_ = std::make_unique<ConfigRoutes>(server->renderer_.get(), health);
+  server->health_context_ = server->context_;
+  server->health_context_.routes = server->health_routes_.get();
   server->impl_ = std::make_unique<Impl>();
-  for (const std::string& listen : server->options_.listen) {
+  std::vector<std::pair<std::string, bool>> addresses;
+  for (const std::string& listen : o.listen) addresses.emplace_back(listen, false);
+  for (const std::string& listen : o.health_listen) addresses.emplace_back(listen, true);
+  for (const auto& [listen, health_only] : addresses) {
     absl::StatusOr<tcp::endpoint> endpoint = ParseListen(listen);
     if (!endpoint.ok()) return endpoint.status();
     auto acceptor = std::make_unique<tcp::acceptor>(server->impl_->io);
@@ -107,11 +162,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Options options, C
       return absl::UnavailableError(
           absl::StrCat("--http-listen ", listen, ": cannot listen: ", ec.message()));
     }
-    server->ports_.push_back(acceptor->local_endpoint().port());
-    server->impl_->acceptors.push_back(std::move(acceptor));
+    (health_only ? server->health_ports_ : server->ports_)
+        .push_back(acceptor->local_endpoint().port());
+    server->impl_->listeners.push_back(Impl::Listener{std::move(acceptor), health_only});
   }
-  for (auto& acceptor : server->impl_->acceptors) {
-    server->impl_->Accept(acceptor.get(), server.get());
+  for (Impl::Listener& listener : server->impl_->listeners) {
+    server->impl_->Accept(&listener, server.get());
   }
   const int threads = std::max(1, server->options_.threads);
   for (int i = 0; i < threads; ++i) {

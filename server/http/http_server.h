@@ -18,6 +18,9 @@
 namespace boost::asio {
 class io_context;
 class thread_pool;
+namespace ssl {
+class context;
+}
 }  // namespace boost::asio
 
 namespace hearth::http {
@@ -33,6 +36,13 @@ class HttpServer {
  public:
   struct Options {
     std::vector<std::string> listen;  // HOST:PORT ([v6]:PORT); port 0 picks one
+    // PEM files, as gRPC's: with cert and key the listeners above speak TLS (1.2 and later);
+    // with client_ca too, clients must present a certificate it signed (mutual TLS).
+    std::string tls_cert;
+    std::string tls_key;
+    std::string tls_client_ca;
+    // Plaintext listeners serving only /healthz and /readyz, for probes that cannot do TLS.
+    std::vector<std::string> health_listen;
     int threads = 1;
     size_t max_connections = 10000;    // further connections are closed at once
     size_t max_waiters = 10000;        // parked blocking GETs; more get 429
@@ -53,6 +63,7 @@ class HttpServer {
 
   // The bound port of each listen address, in order.
   const std::vector<int>& ports() const { return ports_; }
+  const std::vector<int>& health_ports() const { return health_ports_; }
   size_t open_connections() const { return open_connections_->load(); }
   size_t waiting_requests() const { return notifier_->waiting(); }  // parked blocking GETs
   size_t watch_streams() const { return hub_->streams(); }
@@ -74,6 +85,10 @@ class HttpServer {
   std::atomic<int> validations_{0};
   std::vector<std::thread> threads_;
   std::vector<int> ports_;
+  std::vector<int> health_ports_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;  // null: plaintext
+  std::unique_ptr<ConfigRoutes> health_routes_;
+  SessionContext health_context_;
   bool stopped_ = false;
 };
 

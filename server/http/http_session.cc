@@ -1,6 +1,7 @@
 #include "server/http/http_session.h"
 
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "absl/time/clock.h"
@@ -14,9 +15,10 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace asio = boost::asio;
 
-HttpSession::HttpSession(asio::ip::tcp::socket socket, const SessionContext* context,
-                         std::shared_ptr<std::atomic<size_t>> open_connections)
-    : stream_(std::move(socket)),
+template <class Stream>
+HttpSession<Stream>::HttpSession(Stream stream, const SessionContext* context,
+                                 std::shared_ptr<std::atomic<size_t>> open_connections)
+    : stream_(std::move(stream)),
       wait_timer_(stream_.get_executor()),
       context_(context),
       routes_(context->routes),
@@ -24,25 +26,48 @@ HttpSession::HttpSession(asio::ip::tcp::socket socket, const SessionContext* con
       limits_(context->limits),
       open_connections_(std::move(open_connections)) {}
 
-HttpSession::~HttpSession() {
+template <class Stream>
+HttpSession<Stream>::~HttpSession() {
   if (subscription_ != 0) notifier_->Unsubscribe(subscription_);
   if (open_connections_ != nullptr) open_connections_->fetch_sub(1);
 }
 
-void HttpSession::Start() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+template <class Stream>
+void HttpSession<Stream>::Start() {
+  asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      self->Handshake();
+    } else {
+      self->Read();
+    }
+  });
 }
 
-void HttpSession::Read() {
+template <class Stream>
+void HttpSession<Stream>::Handshake() {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    beast::get_lowest_layer(stream_).expires_after(limits_->request_timeout);
+    stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code ec) {
+                              if (ec) return self->Close();  // not TLS, or a refused client cert
+                              self->Read();
+                            });
+  }
+}
+
+template <class Stream>
+void HttpSession<Stream>::Read() {
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(limits_->max_header_bytes));
   parser_->body_limit(limits_->max_body_bytes);
-  stream_.expires_after(limits_->request_timeout);
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+  beast::get_lowest_layer(stream_).expires_after(limits_->request_timeout);
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      beast::bind_front_handler(&HttpSession<Stream>::OnRead, this->shared_from_this()));
 }
 
-void HttpSession::OnRead(beast::error_code ec, size_t) {
+template <class Stream>
+void HttpSession<Stream>::OnRead(beast::error_code ec, size_t) {
   if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
       ec == beast::error::timeout || ec == asio::error::connection_reset ||
       ec == asio::error::eof) {
@@ -76,14 +101,15 @@ void HttpSession::OnRead(beast::error_code ec, size_t) {
   Answer(/*expired=*/false);
 }
 
-void HttpSession::Answer(bool expired) {
+template <class Stream>
+void HttpSession<Stream>::Answer(bool expired) {
   ConfigRoutes::Outcome outcome = routes_->Handle(request_, absl::Now(), expired);
   if (auto* watch = std::get_if<ConfigRoutes::Watch>(&outcome)) {
     // The connection becomes an event stream; this session ends here (pipelined requests after
     // a watch are not read: the stream is the rest of the connection).
-    stream_.expires_never();
-    std::make_shared<SseStream>(std::move(stream_), std::move(*watch), context_->hub, context_->sse,
-                                std::move(open_connections_))
+    beast::get_lowest_layer(stream_).expires_never();
+    std::make_shared<SseStream<Stream>>(std::move(stream_), std::move(*watch), context_->hub,
+                                        context_->sse, std::move(open_connections_))
         ->Start();
     return;
   }
@@ -103,9 +129,10 @@ void HttpSession::Answer(bool expired) {
   Write(std::get<HttpResponse>(std::move(outcome)), !keep_alive_);
 }
 
-void HttpSession::Park(const ConfigRoutes::Wait& wait) {
+template <class Stream>
+void HttpSession<Stream>::Park(const ConfigRoutes::Wait& wait) {
   const uint64_t generation = ++wait_generation_;
-  std::weak_ptr<HttpSession> weak = weak_from_this();
+  std::weak_ptr<HttpSession> weak = this->weak_from_this();
   auto executor = stream_.get_executor();
   subscription_ = notifier_->Subscribe(wait.name, [weak, executor, generation] {
     asio::post(executor, [weak, generation] {
@@ -118,10 +145,10 @@ void HttpSession::Park(const ConfigRoutes::Wait& wait) {
                  !keep_alive_);
   }
   // No read timeout while parked: the wait's own deadline bounds it.
-  stream_.expires_never();
+  beast::get_lowest_layer(stream_).expires_never();
   const absl::Duration left = wait.deadline - absl::Now();
   wait_timer_.expires_after(std::chrono::microseconds(absl::ToInt64Microseconds(left)));
-  wait_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+  wait_timer_.async_wait([self = this->shared_from_this(), generation](beast::error_code ec) {
     if (ec || self->wait_generation_ != generation) return;  // woken (cancelled) or superseded
     ++self->wait_generation_;
     if (self->subscription_ != 0) self->notifier_->Unsubscribe(self->subscription_);
@@ -131,7 +158,8 @@ void HttpSession::Park(const ConfigRoutes::Wait& wait) {
   });
 }
 
-void HttpSession::Validate(ValidateRequest request) {
+template <class Stream>
+void HttpSession<Stream>::Validate(ValidateRequest request) {
   if (context_->dry_runner == nullptr) {
     return Write(ErrorResponse(absl::UnimplementedError("this server runs no validations")),
                  !keep_alive_);
@@ -144,7 +172,7 @@ void HttpSession::Validate(ValidateRequest request) {
   }
   // The build reads files and may take a while: on the validation pool, never on the
   // connection's thread; the answer comes back to this session's strand.
-  asio::post(*context_->validate_pool, [self = shared_from_this(),
+  asio::post(*context_->validate_pool, [self = this->shared_from_this(),
                                         request = std::move(request)]() mutable {
     HttpResponse response =
         RunValidate(*self->context_->dry_runner, *self->context_->store, std::move(request));
@@ -155,14 +183,16 @@ void HttpSession::Validate(ValidateRequest request) {
   });
 }
 
-void HttpSession::OnWake() {
+template <class Stream>
+void HttpSession<Stream>::OnWake() {
   ++wait_generation_;
   subscription_ = 0;  // fired: the notifier forgot it
   wait_timer_.cancel();
   Answer(/*expired=*/absl::Now() >= parked_deadline_);
 }
 
-void HttpSession::Write(HttpResponse response, bool close) {
+template <class Stream>
+void HttpSession<Stream>::Write(HttpResponse response, bool close) {
   response_ = {};
   response_.result(static_cast<unsigned>(response.status));
   response_.version(11);
@@ -179,20 +209,26 @@ void HttpSession::Write(HttpResponse response, bool close) {
     response_.body() = std::move(response.body);
     response_.prepare_payload();
   }
-  stream_.expires_after(limits_->request_timeout);
-  bhttp::async_write(stream_, response_,
-                     beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(), close));
+  beast::get_lowest_layer(stream_).expires_after(limits_->request_timeout);
+  bhttp::async_write(
+      stream_, response_,
+      beast::bind_front_handler(&HttpSession<Stream>::OnWrite, this->shared_from_this(), close));
 }
 
-void HttpSession::OnWrite(bool close, beast::error_code ec, size_t) {
+template <class Stream>
+void HttpSession<Stream>::OnWrite(bool close, beast::error_code ec, size_t) {
   if (ec || close) return Close();
   Read();
 }
 
-void HttpSession::Close() {
+template <class Stream>
+void HttpSession<Stream>::Close() {
   beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  stream_.close();
+  beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  beast::get_lowest_layer(stream_).close();
 }
+
+template class HttpSession<PlainStream>;
+template class HttpSession<TlsStream>;
 
 }  // namespace hearth::http

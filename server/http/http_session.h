@@ -11,6 +11,7 @@
 #include "boost/asio/thread_pool.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "boost/beast/ssl.hpp"
 #include "server/http/change_notifier.h"
 #include "server/http/config_routes.h"
 #include "server/http/http_message.h"
@@ -27,6 +28,10 @@ struct SessionLimits {
   // a slow or silent client (slowloris) is closed, it never holds a worker.
   std::chrono::milliseconds request_timeout{10000};
 };
+
+// The two kinds of connection: plaintext, and TLS over TCP (--tls-cert).
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 // What every session of one server shares. Not owned; outlives the sessions.
 struct SessionContext {
@@ -47,15 +52,17 @@ struct SessionContext {
 // them through ConfigRoutes, keeps the connection alive, and parks a blocking GET on a timer and
 // a ChangeNotifier subscription (no thread waits). Runs on its own strand; owned by the handlers
 // in flight (shared_from_this), so it goes away when the last one finishes.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket socket, const SessionContext* context,
+  HttpSession(Stream stream, const SessionContext* context,
               std::shared_ptr<std::atomic<size_t>> open_connections);
   ~HttpSession();
 
   void Start();
 
  private:
+  void Handshake();  // TLS only: the handshake, under the request timeout
   void Read();
   void OnRead(boost::beast::error_code ec, size_t bytes);
   // Answers request_ (`expired`: a parked wait reached its deadline).
@@ -67,7 +74,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnWrite(bool close, boost::beast::error_code ec, size_t bytes);
   void Close();
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   boost::beast::http::response<boost::beast::http::string_body> response_;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/post.hpp"
 #include "boost/asio/write.hpp"
+#include "boost/beast/ssl.hpp"
 #include "server/core/model/absl_compat.h"
 #include "server/http/http_status.h"
 
@@ -21,9 +22,10 @@ constexpr size_t kWriteChunk = 64 << 10;
 
 }  // namespace
 
-SseStream::SseStream(beast::tcp_stream stream, ConfigRoutes::Watch watch, SseHub* hub,
-                     const SseOptions* options,
-                     std::shared_ptr<std::atomic<size_t>> open_connections)
+template <class Stream>
+SseStream<Stream>::SseStream(Stream stream, ConfigRoutes::Watch watch, SseHub* hub,
+                             const SseOptions* options,
+                             std::shared_ptr<std::atomic<size_t>> open_connections)
     : stream_(std::move(stream)),
       watch_(std::move(watch)),
       names_(watch_.names.begin(), watch_.names.end()),
@@ -32,24 +34,28 @@ SseStream::SseStream(beast::tcp_stream stream, ConfigRoutes::Watch watch, SseHub
       open_connections_(std::move(open_connections)),
       keepalive_(stream_.get_executor()) {}
 
-SseStream::~SseStream() {
+template <class Stream>
+SseStream<Stream>::~SseStream() {
   if (subscription_ != 0) hub_->Unsubscribe(subscription_);
   open_connections_->fetch_sub(1);
 }
 
-bool SseStream::Matches(const std::string& name) const {
+template <class Stream>
+bool SseStream<Stream>::Matches(const std::string& name) const {
   if (names_.empty() && watch_.prefixes.empty()) return true;  // everything
   if (names_.count(name) > 0) return true;
   return std::any_of(watch_.prefixes.begin(), watch_.prefixes.end(),
                      [&](const std::string& p) { return name.starts_with(p); });
 }
 
-std::string SseStream::Id(uint64_t revision) const {
+template <class Stream>
+std::string SseStream<Stream>::Id(uint64_t revision) const {
   return absl::StrCat(revision, "@", options_->instance_id);
 }
 
-void SseStream::Start() {
-  std::weak_ptr<SseStream> weak = weak_from_this();
+template <class Stream>
+void SseStream<Stream>::Start() {
+  std::weak_ptr<SseStream> weak = this->weak_from_this();
   auto executor = stream_.get_executor();
   subscription_ = hub_->Subscribe([weak, executor](const ConfigStore::Change& change) {
     asio::post(executor, [weak, change] {
@@ -73,16 +79,18 @@ void SseStream::Start() {
     BuildBacklog();
   }
   writing_ = true;
-  stream_.expires_after(options_->write_timeout);
-  asio::async_write(stream_, asio::buffer(out_),
-                    beast::bind_front_handler(&SseStream::OnWritten, shared_from_this()));
+  beast::get_lowest_layer(stream_).expires_after(options_->write_timeout);
+  asio::async_write(
+      stream_, asio::buffer(out_),
+      beast::bind_front_handler(&SseStream<Stream>::OnWritten, this->shared_from_this()));
   if (!closed_) {
     ArmKeepalive();
     WatchForClose();
   }
 }
 
-void SseStream::BuildBacklog() {
+template <class Stream>
+void SseStream<Stream>::BuildBacklog() {
   const ConfigStore& store = hub_->store();
   // Subscribed first, so nothing between this read and the live changes is missed; what both
   // see is sent once (events go out in increasing revision order, and older ones are skipped).
@@ -118,8 +126,9 @@ void SseStream::BuildBacklog() {
   }
 }
 
-void SseStream::AppendEntry(const ConfigEntry* entry, const std::string& name, uint64_t revision,
-                            bool backlog) {
+template <class Stream>
+void SseStream<Stream>::AppendEntry(const ConfigEntry* entry, const std::string& name,
+                                    uint64_t revision, bool backlog) {
   if (!backlog) {
     // A live change already shown by the backlog (it read the entry after the change), or one
     // at or before the synced point: sent once only.
@@ -166,7 +175,8 @@ void SseStream::AppendEntry(const ConfigEntry* entry, const std::string& name, u
   absl::StrAppend(&out_, "event: ", event, "\ndata: ", data, "\n\n");
 }
 
-void SseStream::OnChange(const ConfigStore::Change& change) {
+template <class Stream>
+void SseStream<Stream>::OnChange(const ConfigStore::Change& change) {
   if (closed_) return;
   seen_revision_ = std::max(seen_revision_, change.revision);
   if (!Matches(change.name)) return;
@@ -175,7 +185,8 @@ void SseStream::OnChange(const ConfigStore::Change& change) {
   Pump();
 }
 
-void SseStream::Pump() {
+template <class Stream>
+void SseStream<Stream>::Pump() {
   if (writing_ || closed_) return;
   out_.clear();
   const ConfigStore& store = hub_->store();
@@ -217,20 +228,23 @@ void SseStream::Pump() {
   }
   if (out_.empty()) return;
   writing_ = true;
-  stream_.expires_after(options_->write_timeout);
-  asio::async_write(stream_, asio::buffer(out_),
-                    beast::bind_front_handler(&SseStream::OnWritten, shared_from_this()));
+  beast::get_lowest_layer(stream_).expires_after(options_->write_timeout);
+  asio::async_write(
+      stream_, asio::buffer(out_),
+      beast::bind_front_handler(&SseStream<Stream>::OnWritten, this->shared_from_this()));
 }
 
-void SseStream::OnWritten(beast::error_code ec, size_t) {
+template <class Stream>
+void SseStream<Stream>::OnWritten(beast::error_code ec, size_t) {
   writing_ = false;
   if (ec || closed_) return Close();
   Pump();
 }
 
-void SseStream::ArmKeepalive() {
+template <class Stream>
+void SseStream<Stream>::ArmKeepalive() {
   keepalive_.expires_after(options_->keepalive);
-  keepalive_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  keepalive_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (ec || self->closed_) return;
     self->progress_due_ = true;
     self->Pump();
@@ -238,16 +252,18 @@ void SseStream::ArmKeepalive() {
   });
 }
 
-void SseStream::WatchForClose() {
+template <class Stream>
+void SseStream<Stream>::WatchForClose() {
   // The client sends nothing on an SSE stream; a read that completes means it closed (or sent
   // bytes it should not): either way the stream ends.
-  stream_.socket().async_read_some(
+  stream_.async_read_some(
       asio::buffer(read_byte_),
-      [self = shared_from_this()](beast::error_code, size_t) { self->Close(); });
+      [self = this->shared_from_this()](beast::error_code, size_t) { self->Close(); });
 }
 
-void SseStream::Close() {
-  if (closed_ && !stream_.socket().is_open()) return;
+template <class Stream>
+void SseStream<Stream>::Close() {
+  if (closed_ && !beast::get_lowest_layer(stream_).socket().is_open()) return;
   closed_ = true;
   keepalive_.cancel();
   if (subscription_ != 0) {
@@ -255,8 +271,11 @@ void SseStream::Close() {
     subscription_ = 0;
   }
   beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  stream_.close();
+  beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(stream_).close();
 }
+
+template class SseStream<boost::beast::tcp_stream>;
+template class SseStream<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
 
 }  // namespace hearth::http

@@ -36,10 +36,11 @@ struct SseOptions {
 // config (the newest wins), so a slow client costs at most one entry per config it watches.
 //
 // Runs on the connection's strand; owns itself through the handlers in flight.
-class SseStream : public std::enable_shared_from_this<SseStream> {
+template <class Stream>
+class SseStream : public std::enable_shared_from_this<SseStream<Stream>> {
  public:
-  SseStream(boost::beast::tcp_stream stream, ConfigRoutes::Watch watch, SseHub* hub,
-            const SseOptions* options, std::shared_ptr<std::atomic<size_t>> open_connections);
+  SseStream(Stream stream, ConfigRoutes::Watch watch, SseHub* hub, const SseOptions* options,
+            std::shared_ptr<std::atomic<size_t>> open_connections);
   ~SseStream();
 
   // Subscribes and starts writing. `subscription` was taken by the caller (SseHub::Subscribe
@@ -61,7 +62,7 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
                    bool backlog);
   std::string Id(uint64_t revision) const;
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   const ConfigRoutes::Watch watch_;
   const std::set<std::string> names_;
   SseHub* const hub_;
