@@ -19,7 +19,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libabsl-dev libtomlplusplus-dev libsimdjson-dev libyaml-cpp-dev libvalijson-dev \
-      libspdlog-dev prometheus-cpp-dev libcivetweb-dev libxxhash-dev libcli11-dev \
+      libspdlog-dev prometheus-cpp-dev libcivetweb-dev libxxhash-dev libzstd-dev libcli11-dev \
       libkainjow-mustache-dev libboost-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -41,7 +41,7 @@ int RunRender(const RenderCommand& cmd, std::ostream& out, std::ostream& err) {
         return !(b.path == cmd.path || b.path.rfind(cmd.path + ".", 0) == 0);
       });
     }
-    out << FormatBlame(entries, version.sources);
+    out << FormatBlame(entries, version.Sources());
     return 0;
   }
   absl::StatusOr<OutputFormat> format = ParseOutputFormat(cmd.format);
@@ -59,7 +59,12 @@ int RunRender(const RenderCommand& cmd, std::ostream& out, std::ostream& err) {
   if (*format != OutputFormat::kJson) {
     out << *rendered->doc->content;
   } else if (cmd.pretty) {
-    out << ToPrettyJson(*rendered->doc->doc) << "\n";
+    absl::StatusOr<Value> tree = ConfigRenderer::Tree(*rendered);
+    if (!tree.ok()) {
+      err << "hearthd render: " << tree.status().message() << "\n";
+      return 1;
+    }
+    out << ToPrettyJson(*tree) << "\n";
   } else {
     out << *rendered->doc->json << "\n";
   }

@@ -128,7 +128,7 @@ void ConfigEngine::Impl::ReadInput(const FoundConfig& found,
       }
       BuildFile file;
       file.meta.name = std::move(display);
-      file.meta.path = std::move(path);
+      file.path = std::move(path);
       file.meta.size = data->size;
       file.content = std::move(data->content);
       input->files.push_back(std::move(file));
@@ -142,7 +142,7 @@ void ConfigEngine::Impl::ReadInput(const FoundConfig& found,
                          input->files.end());
       BuildFile file;
       file.meta.name = std::move(display);
-      file.meta.path = std::string(kCandidatePath);
+      file.path = std::string(kCandidatePath);
       file.meta.size = c.content.size();
       file.content = c.content;
       input->files.push_back(std::move(file));
@@ -188,9 +188,9 @@ std::string ConfigEngine::Impl::ValidationKey(const FoundConfig& found, const st
   for (const std::string& error : read_errors) add(error);
   add(absl::StrCat(input.files.size()));
   for (const BuildFile& f : input.files) {
-    const bool candidate = f.meta.path == kCandidatePath;
+    const bool candidate = f.path == kCandidatePath;
     add(f.meta.name);
-    add(f.meta.path);
+    add(f.path);
     add(candidate ? f.content : ContentHash(f.content));
   }
   add(schema.found ? "schema" : "no-schema");

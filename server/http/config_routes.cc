@@ -338,8 +338,9 @@ HttpResponse ConfigRoutes::Blame(const HttpRequest& request, std::string_view en
   absl::StatusOr<std::vector<BlameEntry>> blamed = BlameConfig(version, profile);
   if (!blamed.ok()) return ErrorResponse(blamed.status());
   const std::string& path = (*query)["path"];
+  const std::vector<std::string> sources = version.Sources();
   auto source = [&](const Origin& o) {
-    std::string file = o.file < version.sources.size() ? version.sources[o.file] : "";
+    std::string file = o.file < sources.size() ? sources[o.file] : "";
     return absl::StrCat("{\"file\":", JsonQuoteAscii(file), ",\"line\":", o.line,
                         ",\"column\":", o.column, "}");
   };

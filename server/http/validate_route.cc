@@ -94,12 +94,13 @@ HttpResponse RunValidate(const DryRunner& dry_runner, const ConfigStore& store,
     absl::StrAppend(&body, ",\"profile_unknown\":", profile_used ? "false" : "true", ",\"etag\":\"",
                     candidate.etag,
                     "\",\"document\":", candidate.json != nullptr ? *candidate.json : "null");
-    const Value* served_doc = nullptr;
+    const std::string* served_json = nullptr;
     if (served != nullptr && served->version != nullptr) {
-      served_doc = served->version->Variant(request.profile).doc.get();
+      served_json = served->version->Variant(request.profile).json.get();
       absl::StrAppend(&body, ",\"served_revision\":", served->version_revision);
     }
-    ValueDiff diff = DiffValues(served_doc, candidate.doc.get());
+    // Only a damaged stored document fails here; the answer then has an empty diff.
+    ValueDiff diff = DiffCanonicalJson(served_json, candidate.json.get()).value_or(ValueDiff());
     absl::StrAppend(&body, ",\"diff_truncated\":", diff.truncated ? "true" : "false",
                     ",\"diff\":[");
     for (size_t i = 0; i < diff.entries.size(); ++i) {

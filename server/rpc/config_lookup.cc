@@ -67,7 +67,11 @@ grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigReq
   // The one copy of the document.
   if (doc.json != nullptr && !doc.json->empty()) out->set_json(*doc.json);
   if (doc.content != nullptr && !doc.content->empty()) out->set_content(*doc.content);
-  if (request.include_value() && doc.doc != nullptr) ToProtoValue(*doc.doc, out->mutable_value());
+  if (request.include_value()) {
+    absl::StatusOr<Value> tree = ConfigRenderer::Tree(*rendered);
+    if (!tree.ok()) return ToGrpcStatus(tree.status());
+    ToProtoValue(*tree, out->mutable_value());
+  }
   return grpc::Status::OK;
 }
 

@@ -54,16 +54,16 @@ void FillValidateResponse(const ConfigStore& store, std::string_view name, std::
   if (candidate.json != nullptr && !candidate.json->empty()) out->set_json(*candidate.json);
   if (!candidate.etag.empty()) out->set_etag(candidate.etag);
 
-  const Value* served_doc = nullptr;
+  const std::string* served_json = nullptr;
   std::shared_ptr<const ConfigEntry> served = store.Get(name);
   if (served != nullptr && served->version != nullptr) {
-    const RenderedDocument& current = served->version->Variant(profile);
-    served_doc = current.doc.get();
+    served_json = served->version->Variant(profile).json.get();
     if (served->version_revision != 0) out->set_served_revision(served->version_revision);
   }
-  ValueDiff diff = DiffValues(served_doc, candidate.doc.get());
-  if (diff.truncated) out->set_diff_truncated(true);
-  for (ValueDiffEntry& entry : diff.entries) {
+  absl::StatusOr<ValueDiff> diff = DiffCanonicalJson(served_json, candidate.json.get());
+  if (!diff.ok()) return;  // only a damaged stored document: the answer goes without a diff
+  if (diff->truncated) out->set_diff_truncated(true);
+  for (ValueDiffEntry& entry : diff->entries) {
     v1::DiffEntry* proto = out->add_diff();
     proto->set_path(std::move(entry.path));
     proto->set_op(ToProto(entry.op));

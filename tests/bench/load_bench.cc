@@ -168,6 +168,27 @@ int main(int argc, char** argv) {
       "%.2f bytes per source byte\n",
       secs, delta / 1e6, n, delta / std::max<size_t>(n, 1),
       delta / std::max<size_t>(corpus.bytes, 1));
+  // Where the bytes go, by the versions' own accounting: the served JSON, the packed source text
+  // (blame), and everything else a version holds (names, etags, vectors); the rest of the
+  // resident growth is the store's entries, the allocator's headers and its free holes.
+  size_t json_bytes = 0, packed_bytes = 0, source_bytes = 0, version_bytes = 0;
+  for (const auto& entry : kept->store().List()) {
+    if (entry->version == nullptr) continue;
+    const hearth::ConfigVersion& v = *entry->version;
+    for (const hearth::RenderedDocument& r : v.variants) json_bytes += r.json->capacity();
+    packed_bytes += v.contents.packed_bytes();
+    source_bytes += v.contents.original_bytes();
+    version_bytes += v.ApproximateBytes();
+  }
+  const struct mallinfo2 heap = mallinfo2();
+  const double per = static_cast<double>(std::max<size_t>(n, 1));
+  std::printf(
+      "per config: canonical JSON %.0f B, source text %.0f B packed from %.0f B (%.2fx), rest of "
+      "the version %.0f B, outside the versions %.0f B; heap in use %.1f MB, free %.1f MB\n",
+      json_bytes / per, packed_bytes / per, source_bytes / per,
+      source_bytes / std::max(1.0, static_cast<double>(packed_bytes)),
+      (version_bytes - json_bytes - packed_bytes) / per, (delta - version_bytes) / per,
+      heap.uordblks / 1e6, heap.fordblks / 1e6);
   kept.reset();
   if (made) std::filesystem::remove_all(dir);
   return 0;

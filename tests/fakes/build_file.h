@@ -10,7 +10,7 @@ namespace hearth {
 inline BuildFile MakeBuildFile(const std::string& name, const std::string& content) {
   BuildFile f;
   f.meta.name = name;
-  f.meta.path = "/root/" + name;
+  f.path = "/root/" + name;
   f.meta.size = content.size();
   f.content = content;
   return f;

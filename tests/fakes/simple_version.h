@@ -24,7 +24,6 @@ inline std::shared_ptr<ConfigVersion> MakeSimpleVersion(const std::string& name,
   RenderedDocument r;
   r.json = std::make_shared<const std::string>(ToCanonicalJson(doc));
   r.etag = ContentHash(*r.json);
-  r.doc = std::make_shared<const Value>(std::move(doc));
   v->variants.push_back(std::move(r));
   v->content_hash = v->variants[0].etag;
   v->built_at = absl::Now();

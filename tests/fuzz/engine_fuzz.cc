@@ -30,7 +30,9 @@
 #include <string_view>
 #include <vector>
 
+#include "server/core/build/config_blame.h"
 #include "server/core/build/config_builder.h"
+#include "server/core/model/canonical_json_reader.h"
 #include "server/core/model/content_hash.h"
 #include "server/core/model/json_writer.h"
 #include "server/core/parse/parse_document.h"
@@ -69,7 +71,7 @@ Directory Split(std::string_view text) {
                seen.insert(name).second && dir.files.size() < kMaxFiles) {
       BuildFile f;
       f.meta.name = std::string(kConfigName) + "/" + name;
-      f.meta.path = "/fuzz/" + f.meta.name;
+      f.path = "/fuzz/" + f.meta.name;
       f.meta.size = content.size();
       f.content = content;
       dir.files.push_back(std::move(f));
@@ -159,9 +161,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ParseLimits limits;
   limits.max_depth = kMaxDepth;
   for (const RenderedDocument& r : v.variants) {
-    Check(r.json != nullptr && r.doc != nullptr);
+    Check(r.json != nullptr);
     Check(r.etag == ContentHash(*r.json));
-    Check(*r.json == ToCanonicalJson(*r.doc));
+    // The tree materialized from what is kept writes back to the same bytes.
+    absl::StatusOr<Value> kept = ReadCanonicalJson(*r.json);
+    Check(kept.ok());
+    Check(*r.json == ToCanonicalJson(*kept));
+    // Blame repeats the merge from the kept source text: it must succeed wherever the build did.
+    Check(BlameConfig(v, r.profile).ok());
     // What is served must be readable by a client under the same limits.
     absl::StatusOr<Value> back = ParseJson(*r.json, SourceRef{"served.json", 0}, limits);
     if (!back.ok()) {
@@ -170,6 +177,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       __builtin_trap();
     }
     Check(ToCanonicalJson(*back) == *r.json);
+    Check(*back == *kept);
   }
   return 0;
 }

@@ -58,6 +58,7 @@ THIRD_PARTY = {
     "yaml-cpp/": ["server/core/parse"],
     "valijson/": ["server/core/schema"],
     "xxhash": ["server/core/model", "client/agent"],
+    "zstd": ["server/core/model"],
     "spdlog/": ["server/watch", "server/app", "server"],
     "CLI/": ["server", "client", "client/agent"],
     "prometheus/": ["server/rpc", "server/app", "client/agent"],

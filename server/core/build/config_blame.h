@@ -10,9 +10,9 @@
 namespace hearth {
 
 // Provenance of every leaf of the `profile` variant of `version` ("config blame"): which file and
-// line set it, and what it overrode. The version keeps its sources' text rather than their parsed
-// trees (a tenth of the memory), so this parses them again, within generous limits, since the
-// same text already parsed once under the configured ones.
+// line set it, and what it overrode. The version keeps its sources' text (compressed) rather than
+// parsed trees, so this parses and merges them again, within generous limits, since the same text
+// already built once under the configured ones. Costs a build; meant for people, not hot paths.
 absl::StatusOr<std::vector<BlameEntry>> BlameConfig(const ConfigVersion& version,
                                                     std::string_view profile);
 

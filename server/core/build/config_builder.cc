@@ -6,10 +6,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/core/build/interpolator.h"
 #include "server/core/model/absl_compat.h"
 #include "server/core/model/content_hash.h"
 #include "server/core/model/diagnostic.h"
-#include "server/core/build/interpolator.h"
 #include "server/core/model/json_writer.h"
 #include "server/core/model/merge_patch.h"
 
@@ -105,10 +105,10 @@ bool BuildVariant(const std::string& profile, const std::vector<size_t>& layer_i
     TagProfile(profile, errors_before, errors);
     return false;
   }
+  // The tree is freed here: what is published is its canonical JSON alone.
   out->profile = profile;
   out->etag = ContentHash(*json);
   out->json = std::move(json);
-  out->doc = std::make_shared<const Value>(std::move(merged));
   return true;
 }
 
@@ -171,9 +171,11 @@ BuildResult ConfigBuilder::BuildWithin(BuildInput input, const BuildOptions& opt
   version->name = input.name;
   version->root = input.root;
   version->schema = input.schema_name;
-  version->sources.reserve(input.files.size() + 1);
-  for (const BuildFile& f : input.files) version->sources.push_back(f.meta.name);
-  if (!input.schema_name.empty()) version->sources.push_back(input.schema_name);
+  // Display names by Origin::file, for errors (ConfigVersion::Sources() gives the same list).
+  std::vector<std::string> sources;
+  sources.reserve(input.files.size() + 1);
+  for (const BuildFile& f : input.files) sources.push_back(f.meta.name);
+  if (!input.schema_name.empty()) sources.push_back(input.schema_name);
 
   ParseLimits limits = options.limits;
   limits.budget = budget;
@@ -196,7 +198,7 @@ BuildResult ConfigBuilder::BuildWithin(BuildInput input, const BuildOptions& opt
     }
     if (!parsed->is_object()) {
       result.errors.push_back(FormatAt(
-          parsed->origin(), version->sources,
+          parsed->origin(), sources,
           absl::StrCat("the top level must be a table/object, not ", Sv(parsed->type_name()))));
       layers.push_back(Value::EmptyObject());
       continue;
@@ -222,8 +224,8 @@ BuildResult ConfigBuilder::BuildWithin(BuildInput input, const BuildOptions& opt
     for (size_t i = 0; i < layers.size(); ++i) layer_bytes[i] = layers[i].ApproximateBytes();
   }
   version->variants.resize(1 + profiles.size());
-  bool ok = BuildVariant("", common, layers, layer_bytes, profiles.empty(), input, version->sources,
-                         options, budget, &version->variants[0], &result.errors);
+  bool ok = BuildVariant("", common, layers, layer_bytes, profiles.empty(), input, sources, options,
+                         budget, &version->variants[0], &result.errors);
   for (size_t p = 0; p < profiles.size(); ++p) {
     // Once the budget has run out, further variants would only repeat its error.
     if (budget->exhausted() != BuildBudget::Reason::kNone) break;
@@ -231,8 +233,8 @@ BuildResult ConfigBuilder::BuildWithin(BuildInput input, const BuildOptions& opt
     for (size_t i = 0; i < input.files.size(); ++i) {
       if (input.files[i].meta.profile == profiles[p]) indexes.push_back(i);
     }
-    ok &= BuildVariant(profiles[p], indexes, layers, layer_bytes, false, input, version->sources,
-                       options, budget, &version->variants[p + 1], &result.errors);
+    ok &= BuildVariant(profiles[p], indexes, layers, layer_bytes, false, input, sources, options,
+                       budget, &version->variants[p + 1], &result.errors);
   }
   if (!ok) return result;
 
@@ -244,11 +246,13 @@ BuildResult ConfigBuilder::BuildWithin(BuildInput input, const BuildOptions& opt
   }
   version->content_hash = ContentHash(identity);
   version->files.reserve(input.files.size());
-  version->contents.reserve(input.files.size());
+  std::vector<std::string> contents;
+  contents.reserve(input.files.size());
   for (BuildFile& f : input.files) {
     version->files.push_back(std::move(f.meta));
-    version->contents.push_back(std::move(f.content));
+    contents.push_back(std::move(f.content));
   }
+  version->contents = PackedTexts::Pack(contents);
   version->built_at = absl::Now();
   result.version = std::move(version);
   return result;

@@ -31,7 +31,8 @@ struct BuildOptions {
 
 // One file of a config, already read.
 struct BuildFile {
-  SourceFile meta;  // name / path / size; profile is filled in by the builder
+  SourceFile meta;   // name / size; profile is filled in by the builder
+  std::string path;  // absolute path as read (the build's identity; not kept in the version)
   std::string content;
 };
 

@@ -187,6 +187,9 @@ size_t EstimateSize(const Value& v, int indent, size_t depth) {
 
 // Renderings are kept for as long as their version is published: give back a large slack left by
 // the estimate (one copy, cheap next to the walk).
+// The largest scratch buffer a thread keeps between renderings.
+constexpr size_t kMaxScratchBytes = size_t{1} << 20;
+
 void TrimSlack(std::string* out) {
   if (out->size() > 4096 && out->capacity() - out->size() > out->size() / 8) out->shrink_to_fit();
 }
@@ -207,10 +210,15 @@ void AppendShortestDouble(double d, std::string* out) {
 void AppendCanonicalJson(const Value& v, std::string* out) { Writer<false>(out, 0).Write(v, 0); }
 
 std::string ToCanonicalJson(const Value& v) {
-  std::string out;
-  out.reserve(EstimateSize(v, -1, 0));
-  AppendCanonicalJson(v, &out);
-  TrimSlack(&out);
+  // Rendered into a per-thread scratch buffer, then copied out once at its exact size: a
+  // published document is kept for a long time, and an estimate's slack (or the buffer a shrink
+  // frees) would be kept, or left as a hole in the heap, with it.
+  thread_local std::string scratch;
+  scratch.clear();
+  scratch.reserve(EstimateSize(v, -1, 0));
+  AppendCanonicalJson(v, &scratch);
+  std::string out(scratch);
+  if (scratch.capacity() > kMaxScratchBytes) std::string().swap(scratch);
   return out;
 }
 

@@ -1,8 +1,10 @@
 #include "server/core/model/value_diff.h"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 
+#include "server/core/model/canonical_json_reader.h"
 #include "server/core/model/json_writer.h"
 
 namespace hearth {
@@ -83,6 +85,23 @@ ValueDiff DiffValues(const Value* old_doc, const Value* new_doc, size_t max_entr
   Differ differ(max_entries);
   differ.Diff("", old_doc, new_doc);
   return differ.Take();
+}
+
+absl::StatusOr<ValueDiff> DiffCanonicalJson(const std::string* old_json,
+                                            const std::string* new_json, size_t max_entries) {
+  if (old_json != nullptr && new_json != nullptr && *old_json == *new_json) return ValueDiff();
+  std::optional<Value> old_doc, new_doc;
+  if (old_json != nullptr) {
+    absl::StatusOr<Value> tree = ReadCanonicalJson(*old_json);
+    if (!tree.ok()) return tree.status();
+    old_doc = *std::move(tree);
+  }
+  if (new_json != nullptr) {
+    absl::StatusOr<Value> tree = ReadCanonicalJson(*new_json);
+    if (!tree.ok()) return tree.status();
+    new_doc = *std::move(tree);
+  }
+  return DiffValues(old_doc ? &*old_doc : nullptr, new_doc ? &*new_doc : nullptr, max_entries);
 }
 
 }  // namespace hearth

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "server/core/model/value.h"
 
 namespace hearth {
@@ -27,5 +28,11 @@ struct ValueDiff {
 // type) is one CHANGED entry for the node. A null `old_doc` makes the whole new document ADDED
 // (and a null `new_doc` makes it REMOVED). Pure function.
 ValueDiff DiffValues(const Value* old_doc, const Value* new_doc, size_t max_entries = 1000);
+
+// DiffValues of two documents kept as canonical JSON (published versions keep no tree); null is
+// an absent document. Equal bytes are equal documents, so that case parses nothing. An error only
+// if a stored document is not canonical JSON (a broken invariant).
+absl::StatusOr<ValueDiff> DiffCanonicalJson(const std::string* old_json,
+                                            const std::string* new_json, size_t max_entries = 1000);
 
 }  // namespace hearth

@@ -1,11 +1,13 @@
 #include "server/core/store/config_renderer.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/core/model/absl_compat.h"
+#include "server/core/model/canonical_json_reader.h"
 #include "server/core/model/content_hash.h"
 #include "server/core/model/json_writer.h"
 
@@ -53,21 +55,22 @@ absl::StatusOr<ConfigRenderer::Result> ConfigRenderer::RenderEntry(
   std::string key = RenderCache::Key(name, entry->version_revision, variant.profile, path,
                                      OutputFormatName(format));
   if (auto hit = cache_.Lookup(key)) return Result{std::move(entry), std::move(hit)};
-  const Value* sub = path.empty() ? variant.doc.get() : variant.doc->FindPath(path);
-  if (sub == nullptr) {
+  // Canonical JSON of a sub-tree is a slice of the whole document's: found by a scan, no tree.
+  const std::optional<std::string_view> sub = FindCanonicalJsonPath(*variant.json, path);
+  if (!sub.has_value()) {
     return absl::NotFoundError(
         absl::StrCat("path '", Sv(path), "' not found in config '", name, "'"));
   }
   auto rendered = std::make_shared<RenderedDocument>();
   rendered->profile = variant.profile;
   rendered->path = std::string(path);
-  // Shares the version's tree: the sub-document lives as long as the rendering.
-  rendered->doc = std::shared_ptr<const Value>(variant.doc, sub);
   if (format == OutputFormat::kJson) {
-    rendered->json = std::make_shared<const std::string>(ToCanonicalJson(*sub));
+    rendered->json = std::make_shared<const std::string>(*sub);
     rendered->etag = ContentHash(*rendered->json);
   } else {
-    absl::StatusOr<std::string> text = RenderDocument(*sub, format);
+    absl::StatusOr<Value> tree = ReadCanonicalJson(*sub);
+    if (!tree.ok()) return tree.status();
+    absl::StatusOr<std::string> text = RenderDocument(*tree, format);
     if (!text.ok()) {
       return absl::Status(text.status().code(),
                           absl::StrCat("config '", name, "': ", text.status().message()));
@@ -77,6 +80,15 @@ absl::StatusOr<ConfigRenderer::Result> ConfigRenderer::RenderEntry(
   }
   cache_.Insert(std::move(key), rendered);
   return Result{std::move(entry), std::move(rendered)};
+}
+
+absl::StatusOr<Value> ConfigRenderer::Tree(const Result& result) {
+  const ConfigVersion& version = *result.entry->version;
+  const RenderedDocument& variant = version.Variant(result.doc->profile);
+  const std::optional<std::string_view> sub =
+      FindCanonicalJsonPath(*variant.json, result.doc->path);
+  if (!sub.has_value()) return absl::InternalError("a rendered path vanished from its version");
+  return ReadCanonicalJson(*sub);
 }
 
 }  // namespace hearth

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "server/core/model/value.h"
 #include "server/core/render/output_format.h"
 #include "server/core/store/config_store.h"
 #include "server/core/store/render_cache.h"
@@ -46,6 +47,11 @@ class ConfigRenderer {
   absl::StatusOr<Result> RenderEntry(std::shared_ptr<const ConfigEntry> entry,
                                      std::string_view profile, std::string_view path,
                                      OutputFormat format = OutputFormat::kJson) const;
+
+  // The document of a successful Render as a tree (without origins), materialized from the
+  // version's canonical JSON: published versions keep no tree. For include_value and pretty
+  // printing; costs a parse of the (sub-)document's JSON.
+  static absl::StatusOr<Value> Tree(const Result& result);
 
   const ConfigStore& store() const { return *store_; }
   RenderCache::Stats cache_stats() const { return cache_.stats(); }

@@ -17,7 +17,6 @@ size_t RenderCache::BytesOf(const std::string& key, const RenderedDocument* doc)
     bytes += sizeof(RenderedDocument) + doc->etag.capacity() + doc->path.capacity();
     if (doc->json) bytes += doc->json->capacity();
     if (doc->content) bytes += doc->content->capacity();
-    if (doc->doc) bytes += doc->doc->ApproximateBytes();
   }
   return bytes;
 }

@@ -1,6 +1,8 @@
 #include "server/core/build/config_blame.h"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -44,10 +46,10 @@ TEST(ConfigBlameTest, NamesTheLayerThatSetEachLeafAndWhatItOverrode) {
   ASSERT_THAT(*base, SizeIs(2));
   const BlameEntry* port = Find(*base, "port");
   ASSERT_NE(port, nullptr);
-  EXPECT_EQ(version->sources[port->origin.file], "app/10-db.json");
+  EXPECT_EQ(version->Sources()[port->origin.file], "app/10-db.json");
   EXPECT_EQ(port->origin.line, 2u);
   ASSERT_THAT(port->overrode, SizeIs(1));
-  EXPECT_EQ(version->sources[port->overrode[0].file], "app/00-base.toml");
+  EXPECT_EQ(version->Sources()[port->overrode[0].file], "app/00-base.toml");
   EXPECT_EQ(port->overrode[0].line, 1u);
 
   // The profile variant blames its own file; an unknown profile is the base.
@@ -55,21 +57,58 @@ TEST(ConfigBlameTest, NamesTheLayerThatSetEachLeafAndWhatItOverrode) {
   ASSERT_TRUE(prod.ok()) << prod.status();
   port = Find(*prod, "port");
   ASSERT_NE(port, nullptr);
-  EXPECT_EQ(version->sources[port->origin.file], "app/20-db.prod.yaml");
+  EXPECT_EQ(version->Sources()[port->origin.file], "app/20-db.prod.yaml");
   EXPECT_THAT(port->overrode, SizeIs(2));
   absl::StatusOr<std::vector<BlameEntry>> other = BlameConfig(*version, "nope");
   ASSERT_TRUE(other.ok());
-  EXPECT_EQ(version->sources[Find(*other, "port")->origin.file], "app/10-db.json");
+  EXPECT_EQ(version->Sources()[Find(*other, "port")->origin.file], "app/10-db.json");
 }
 
 TEST(ConfigBlameTest, SourceTextThatNoLongerParsesIsAnErrorNotACrash) {
   auto built = Build({File("app/00.json", "{\"a\": 1}")});
   ASSERT_NE(built, nullptr);
   ConfigVersion version = *built;
-  version.contents[0] = "{\"a\": ";  // as if the kept text were damaged
+  // As if the kept text were damaged.
+  version.contents = PackedTexts::Pack(std::vector<std::string>{"{\"a\": "});
   absl::StatusOr<std::vector<BlameEntry>> blamed = BlameConfig(version, "");
   EXPECT_FALSE(blamed.ok());
   EXPECT_THAT(std::string(blamed.status().message()), ::testing::HasSubstr("app/00.json"));
+}
+
+TEST(ConfigBlameTest, KeptTextForFewerFilesThanTheVersionIsAnError) {
+  auto built = Build({File("app/00.json", "{\"a\": 1}"), File("app/10.json", "{\"b\": 2}")});
+  ASSERT_NE(built, nullptr);
+  ConfigVersion version = *built;
+  version.contents = PackedTexts::Pack(std::vector<std::string>{"{\"a\": 1}"});
+  EXPECT_FALSE(BlameConfig(version, "").ok());
+}
+
+// The version keeps no tree: blame merges and interpolates the kept text again. References keep
+// the position of the string that held them, copied subtrees their own, and an environment value
+// (never read by blame) its reference's.
+TEST(ConfigBlameTest, InterpolatedValuesPointWhereTheBuildPutThem) {
+  BuildInput in;
+  in.name = "app";
+  in.root = "/root";
+  in.files = {File("app/00.toml", "[db]\nhost = \"h\"\nport = 5\n"),
+              File("app/10.toml",
+                   "copy = \"${db}\"\nurl = \"x-${db.host}\"\n"
+                   "token = \"${env:HEARTH_T}\"\n")};
+  BuildOptions options;
+  options.env_allow_prefixes = {"HEARTH_"};
+  options.getenv = [](std::string_view) { return std::optional<std::string>("secret"); };
+  BuildResult result = ConfigBuilder::Build(std::move(in), options);
+  ASSERT_TRUE(result.ok()) << result.errors[0];
+  absl::StatusOr<std::vector<BlameEntry>> blamed = BlameConfig(*result.version, "");
+  ASSERT_TRUE(blamed.ok()) << blamed.status();
+  const std::vector<std::string> sources = result.version->Sources();
+  std::vector<std::string> lines;
+  for (const BlameEntry& e : *blamed) {
+    lines.push_back(e.path + " " + sources[e.origin.file] + ":" + std::to_string(e.origin.line));
+  }
+  EXPECT_THAT(lines, ::testing::ElementsAre("copy.host app/00.toml:2", "copy.port app/00.toml:3",
+                                            "db.host app/00.toml:2", "db.port app/00.toml:3",
+                                            "token app/10.toml:3", "url app/10.toml:2"));
 }
 
 }  // namespace
