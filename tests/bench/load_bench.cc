@@ -120,6 +120,9 @@ int main(int argc, char** argv) {
   app.add_option("--rounds", rounds, "Interleaved rounds (median reported)")->capture_default_str();
   app.add_option("--dir", dir, "Corpus directory (default: a fresh temp dir, removed at exit)");
   app.add_flag("--memory-only", memory_only, "Only load once and report memory");
+  bool write_only = false;
+  app.add_flag("--write-only", write_only,
+               "Only write the corpus into --dir (for tests/bench/grpc/cold_load.sh)");
   CLI11_PARSE(app, argc, argv);
 
   bool made = dir.empty();
@@ -139,6 +142,7 @@ int main(int argc, char** argv) {
   }
   std::printf("corpus: %zu configs, %zu files, %.1f MB (avg %.0f bytes/config)\n", corpus.configs,
               corpus.files, corpus.bytes / 1e6, double(corpus.bytes) / corpus.configs);
+  if (write_only) return 0;
   size_t n = 0;
 
   if (!memory_only) {
