@@ -228,11 +228,61 @@ class TextPositions {
   size_t line_start_ = 0;
 };
 
-std::string_view TokenText(fy_token* token) {
-  if (token == nullptr) return {};
+// A tag's text, resolved ("tag:yaml.org,2002:str" for `!!str`). Built by libfyaml.
+std::string_view TagText(fy_token* tag) {
+  if (tag == nullptr) return {};
   size_t length = 0;
-  const char* text = fy_token_get_text(token, &length);
+  const char* text = fy_token_get_text(tag, &length);
   return text == nullptr ? std::string_view() : std::string_view(text, length);
+}
+
+// The source span of a token (an anchor or alias name: what follows its '&' or '*').
+std::string_view Span(std::string_view text, fy_token* token) {
+  const fy_mark* start = token == nullptr ? nullptr : fy_token_start_mark(token);
+  const fy_mark* end = token == nullptr ? nullptr : fy_token_end_mark(token);
+  if (start == nullptr || end == nullptr || start->input_pos > end->input_pos ||
+      end->input_pos > text.size()) {
+    return {};
+  }
+  return text.substr(start->input_pos, end->input_pos - start->input_pos);
+}
+
+// A scalar's value. Most are their source span as it stands: a plain scalar on one line, a quoted
+// one on one line without escapes ('' or backslashes); those are read in place. The others are
+// copied out through `iter` into `scratch` (libfyaml folds lines and decodes escapes). We do not
+// use fy_token_get_text, which caches the text in the token: libfyaml 0.7.12 leaks that cache
+// when the parse then fails (found by tests/fuzz/yaml_fuzz under LeakSanitizer).
+std::string_view ScalarText(std::string_view text, fy_token* value, fy_scalar_style style,
+                            fy_token_iter* iter, std::string* scratch) {
+  if (value == nullptr) return {};
+  const fy_mark* start = fy_token_start_mark(value);
+  const fy_mark* end = fy_token_end_mark(value);
+  if (start != nullptr && end != nullptr && start->input_pos <= end->input_pos &&
+      end->input_pos <= text.size()) {
+    const size_t from = start->input_pos;
+    const size_t to = end->input_pos;
+    const std::string_view raw = text.substr(from, to - from);
+    if (raw.find_first_of("\r\n") == std::string_view::npos) {
+      if (style == FYSS_PLAIN) return raw;
+      // Quoted: the span is the content, between the quotes.
+      const char quote = style == FYSS_SINGLE_QUOTED ? '\'' : '"';
+      const char escape = style == FYSS_SINGLE_QUOTED ? '\'' : '\\';
+      if ((style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) && from > 0 &&
+          text[from - 1] == quote && to < text.size() && text[to] == quote &&
+          raw.find(escape) == std::string_view::npos) {
+        return raw;
+      }
+    }
+  }
+  scratch->clear();
+  fy_token_iter_start(value, iter);
+  const fy_iter_chunk* chunk = nullptr;
+  int error = 0;
+  while ((chunk = fy_token_iter_chunk_next(iter, chunk, &error)) != nullptr) {
+    scratch->append(chunk->str, chunk->len);
+  }
+  fy_token_iter_finish(iter);
+  return *scratch;
 }
 
 // Where a block scalar's header ('|' or '>' with its indicators) is, given where libfyaml says
@@ -304,7 +354,11 @@ struct ParserDeleter {
   void operator()(fy_parser* parser) const { fy_parser_destroy(parser); }
 };
 using DiagPtr = std::unique_ptr<fy_diag, DiagDeleter>;
+struct IterDeleter {
+  void operator()(fy_token_iter* iter) const { fy_token_iter_destroy(iter); }
+};
 using ParserPtr = std::unique_ptr<fy_parser, ParserDeleter>;
+using IterPtr = std::unique_ptr<fy_token_iter, IterDeleter>;
 class EventPtr {
  public:
   EventPtr(fy_parser* parser, fy_event* event) : parser_(parser), event_(event) {}
@@ -357,7 +411,8 @@ class YamlBuilder {
                                                 FYPCF_JSON_NONE | FYPCF_DISABLE_DEPTH_LIMIT);
     cfg.diag = diag.get();
     ParserPtr parser(fy_parser_create(&cfg));
-    if (parser == nullptr) return OutOfMemory();
+    iter_.reset(fy_token_iter_create(nullptr));
+    if (parser == nullptr || iter_ == nullptr) return OutOfMemory();
     if (fy_parser_set_string(parser.get(), text_.empty() ? "" : text_.data(), text_.size()) != 0) {
       return OutOfMemory();
     }
@@ -470,8 +525,8 @@ class YamlBuilder {
         fy_token* tag = map ? event->mapping_start.tag : event->sequence_start.tag;
         fy_token* anchor = map ? event->mapping_start.anchor : event->sequence_start.anchor;
         node.offset = FirstOf(tag, anchor, OffsetOf(event));
-        node.tag = tag == nullptr ? std::string_view("?") : TokenText(tag);
-        node.anchor = TokenText(anchor);
+        node.tag = tag == nullptr ? std::string_view("?") : TagText(tag);
+        node.anchor = Span(text_, anchor);
         return StartCollection(node, map);
       }
       case FYET_MAPPING_END:
@@ -484,7 +539,7 @@ class YamlBuilder {
         // At the '*' (libfyaml: the name after it).
         size_t offset = OffsetOf(event);
         if (offset > 0 && offset <= text_.size() && text_[offset - 1] == '*') --offset;
-        return OnAlias(positions_.At(offset, src_.file_id), TokenText(event->alias.anchor));
+        return OnAlias(positions_.At(offset, src_.file_id), Span(text_, event->alias.anchor));
       }
       default:  // stream start and end, document end
         OffsetOf(event);
@@ -496,16 +551,18 @@ class YamlBuilder {
     fy_token* value = event->scalar.value;
     fy_token* tag = event->scalar.tag;
     Node node;
-    node.anchor = TokenText(event->scalar.anchor);
-    node.text = TokenText(value);
+    node.anchor = Span(text_, event->scalar.anchor);
     const fy_scalar_style style = value == nullptr ? FYSS_PLAIN : fy_token_scalar_style(value);
-    node.tag = tag != nullptr ? TokenText(tag) : style == FYSS_PLAIN ? "?" : "!";
+    node.text = ScalarText(text_, value, style, iter_.get(), &scratch_);
+    node.tag = tag != nullptr ? TagText(tag) : style == FYSS_PLAIN ? "?" : "!";
     if (value != nullptr && fy_event_start_mark(event) != nullptr) {
       node.offset = OffsetOf(event);
       // Quoted: at the opening quote; block: at the '|' or '>' (libfyaml: where the text starts).
       if (style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) {
-        if (node.offset > 0 && text_[node.offset - 1] == (style == FYSS_DOUBLE_QUOTED ? '"' : '\''))
+        const char quote = style == FYSS_DOUBLE_QUOTED ? '"' : '\'';
+        if (node.offset > 0 && node.offset <= text_.size() && text_[node.offset - 1] == quote) {
           --node.offset;
+        }
       } else if (style == FYSS_LITERAL || style == FYSS_FOLDED) {
         if (std::optional<size_t> header = BlockHeaderAt(text_, node.offset)) node.offset = *header;
       }
@@ -752,6 +809,8 @@ class YamlBuilder {
   size_t alias_nodes_ = 0;
   uint64_t alias_bytes_ = 0;
   size_t last_offset_ = 0;
+  IterPtr iter_;         // reads scalars that are not their source span (ScalarText)
+  std::string scratch_;  // what iter_ read
   int documents_ = 0;
   Origin document_origin_;
   std::vector<Frame> stack_;
