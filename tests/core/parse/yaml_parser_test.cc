@@ -1,4 +1,6 @@
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -460,6 +462,26 @@ TEST(YamlParserTest, SecondDocumentAfterEndMarkerIsRejected) {
 TEST(YamlParserTest, EscapesYieldValidText) {
   EXPECT_EQ(Scalar("\"\\0N\\x41\\u00e9\\N\"").AsString(),
             std::string("\0N", 2) + "A\xC3\xA9\xC2\x85");
+}
+
+// One libfyaml parser per call: parses on several threads do not interfere (the engine parses
+// files in parallel).
+TEST(YamlParserTest, ConcurrentParsesAreIndependent) {
+  const std::string good = "a: &a {x: 'it''s', y: [1, 2.5, true]}\nb:\n  <<: *a\n  z: |\n    t\n";
+  const std::string bad = "a: [1, 2\nb: 'open\n";
+  const Value expected = Parse(good);
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        absl::StatusOr<Value> v = ParseYaml((i + t) % 2 ? good : bad, kSrc);
+        if ((i + t) % 2 ? !v.ok() || !(*v == expected) : v.ok()) ++mismatches[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 }  // namespace
