@@ -385,7 +385,7 @@ struct Node {
   std::string_view text;    // scalars
 };
 
-// Builds a Value from libfyaml events. One instance per document; not thread-safe.
+// Builds a Value from libfyaml events. One instance per parse (Run once); not thread-safe.
 class YamlBuilder {
  public:
   YamlBuilder(std::string_view text, const SourceRef& src, const ParseLimits& limits)
