@@ -18,7 +18,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
-      libabsl-dev libtomlplusplus-dev libsimdjson-dev libyaml-cpp-dev libvalijson-dev \
+      libabsl-dev libtomlplusplus-dev libsimdjson-dev libfyaml-dev libvalijson-dev \
       libspdlog-dev prometheus-cpp-dev libcivetweb-dev libxxhash-dev libzstd-dev libcli11-dev \
       libkainjow-mustache-dev libboost-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -37,7 +37,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
  && cat /out/runtime-packages.txt
 
 # ---- runtime: only the shared libraries the three binaries load (libgrpc++1.51, libprotobuf32,
-# libabsl20220623, libyaml-cpp0.7, libsimdjson14, libtomlplusplus3, libxxhash0, ...), computed
+# libabsl20220623, libfyaml0, libsimdjson14, libtomlplusplus3, libxxhash0, ...), computed
 # above from ldd so the list cannot drift from what the binaries link ----
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
 COPY --from=build /out/runtime-packages.txt /tmp/runtime-packages.txt

@@ -1,10 +1,11 @@
 // Cold-load benchmark: time for ConfigEngine::ScanAll to publish N configs, against a bare loop
-// that reads and parses the same files with the libraries alone (toml++, simdjson, yaml-cpp; .env
-// with our own parser, the only one there is), on the same number of threads, interleaved in one
-// run. Also reports resident memory per config and per source byte.
+// that reads and parses the same files with the libraries alone (toml++, simdjson, libfyaml's
+// document tree; .env with our own parser, the only one there is), on the same number of
+// threads, interleaved in one run. Also reports resident memory per config and per source byte.
 //
 //   load_bench --configs 10000 --threads 2 --rounds 5
 //   load_bench --configs 100000 --memory-only
+#include <libfyaml.h>
 #include <malloc.h>
 #include <toml++/toml.h>
 #include <unistd.h>
@@ -25,7 +26,6 @@
 #include "server/core/parse/parse_document.h"
 #include "simdjson.h"
 #include "tests/bench/corpus.h"
-#include "yaml-cpp/yaml.h"
 
 namespace {
 
@@ -68,7 +68,11 @@ double BareLoop(const std::string& root, int threads, size_t* parsed_ok) {
           simdjson::dom::element doc;
           if (json.parse(text).get(doc) != simdjson::SUCCESS) continue;
         } else if (ext == "yaml") {
-          YAML::Load(text);
+          fy_parse_cfg cfg{};
+          cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2);
+          fy_document* doc = fy_document_build_from_string(&cfg, text.data(), text.size());
+          if (doc == nullptr) continue;
+          fy_document_destroy(doc);
         } else {
           if (!hearth::ParseEnv(text, hearth::SourceRef{path, 0}).ok()) continue;
         }

@@ -55,7 +55,7 @@ THIRD_PARTY = {
     "toml++/": ["server/core/parse", "client/agent"],
     "kainjow/": ["client/agent"],
     "simdjson": ["server/core/parse"],
-    "yaml-cpp/": ["server/core/parse"],
+    "libfyaml": ["server/core/parse"],
     "valijson/": ["server/core/schema"],
     "xxhash": ["server/core/model", "client/agent"],
     "zstd": ["server/core/model"],

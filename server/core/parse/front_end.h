@@ -1,7 +1,7 @@
 #pragma once
 
 // The per-library adapters behind ParseDocument (parse_document.h), one per file:
-// toml_parser.cc (toml++), json_parser.cc (simdjson), yaml_parser.cc (yaml-cpp) and
+// toml_parser.cc (toml++), json_parser.cc (simdjson), yaml_parser.cc (libfyaml) and
 // env_parser.cc (our own). Only parse_document.cc calls them.
 //
 // Precondition, which ParseDocument establishes: `text` has no leading byte order mark and is

@@ -43,7 +43,7 @@ struct ParseLimits {
 //    strings ("1979-05-27T07:32:00Z", "1979-05-27", "07:32:00.5"; a +00:00 offset prints as Z).
 //  * JSON (simdjson): strict RFC 8259 (no comments, no trailing commas). An empty or
 //    all-whitespace file is a syntax error ("empty JSON document"): `{}` is the empty config.
-//  * YAML (yaml-cpp): a single document (a second "---" document is an error). A stream with no
+//  * YAML (libfyaml): a single document (a second "---" document is an error). A stream with no
 //    document, or whose document is null ("---" alone, "~"), is an empty object. Plain scalars
 //    resolve per the YAML 1.2 core schema (null/~/empty, true/True/TRUE, 0o17, 0x1F, .5, ...;
 //    "yes"/"on" stay strings); quoted and block scalars are strings; explicit !!str, !!int,

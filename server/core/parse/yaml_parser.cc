@@ -1,33 +1,37 @@
-// The YAML front end: an adapter over yaml-cpp's event parser (YAML::Parser + EventHandler).
+// The YAML front end: an adapter over libfyaml's event parser (fy_parser_parse).
 //
-// We build Values straight from parse events instead of going through YAML::Node, which is
-// faster and lets us stop early: events arrive in document order, and the handler throws (inside
-// this file only) as soon as a node breaks a rule. In particular a too-deep collection is
-// rejected at its start event, so yaml-cpp's recursive descent never goes deeper than
-// limits.max_depth + 1 frames, whatever the input.
+// We build Values straight from parse events (no fy_document), which is faster and lets us stop
+// early: events arrive in document order, and the builder returns an error as soon as a node
+// breaks a rule. In particular a too-deep collection is rejected at its start event. libfyaml's
+// parser is not recursive (its own depth limit guards only its document builder, which we do not
+// use, so it is off), and it checks the YAML 1.2 syntax completely: it passes every case of the
+// YAML test suite (tests/bench/yaml_libs, docs/benchmarks.md).
+//
+// libfyaml reports errors through a diagnostic object; ours collects them (nothing is printed)
+// and we keep only the message, without any piece of the source it may quote. Positions come from
+// byte offsets into `text` (libfyaml's own columns count characters), so columns are bytes.
 //
 // Scalars are resolved with the YAML 1.2 core schema. Merge keys (`<<: *base`, a YAML 1.1
 // extension in wide use) are supported.
 
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/mark.h>
-#include <yaml-cpp/parser.h>
+#include <libfyaml.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <exception>
-#include <istream>
+#include <map>
+#include <memory>
 #include <new>
 #include <optional>
-#include <streambuf>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "server/core/model/absl_compat.h"
@@ -77,20 +81,6 @@ std::optional<std::string> Base64Text(std::string_view text) {
   if (data < out.size() && data % 4 < 2) return std::nullopt;
   return out;
 }
-
-// A read-only streambuf over caller memory, so yaml-cpp reads `text` without a copy.
-class ViewStreamBuf : public std::streambuf {
- public:
-  explicit ViewStreamBuf(std::string_view text) {
-    char* p = const_cast<char*>(text.data());  // never written: get area only
-    setg(p, p, p + text.size());
-  }
-};
-
-// Thrown by the handler to abandon parsing; never leaves this file.
-struct YamlAbort {
-  absl::Status status;
-};
 
 // YAML 1.2 core schema, https://yaml.org/spec/1.2.2/#1032-tag-resolution
 bool IsNullWord(std::string_view s) {
@@ -185,22 +175,6 @@ std::string_view NonFiniteKind(std::string_view s) {
   return s == ".nan" || s == ".NaN" || s == ".NAN" ? "nan" : "inf";
 }
 
-// yaml-cpp's messages are constant text, except a few that append a piece of the source
-// ("invalid unicode: <escape>", "unknown escape character: <c>", "bad YAML version: <v>"),
-// which may come from a value: keep only the constant part.
-std::string YamlLibraryMessage(const std::string& msg) {
-  for (std::string_view prefix : {std::string_view(YAML::ErrorMsg::INVALID_UNICODE),
-                                  std::string_view(YAML::ErrorMsg::INVALID_ESCAPE),
-                                  std::string_view(YAML::ErrorMsg::YAML_VERSION)}) {
-    if (std::string_view(msg).starts_with(prefix)) {
-      std::string_view kept = prefix;
-      while (!kept.empty() && (kept.back() == ' ' || kept.back() == ':')) kept.remove_suffix(1);
-      return std::string(kept);
-    }
-  }
-  return msg;
-}
-
 // A tag we do not support. A local tag is never quoted: `password: !hunter2` makes the value a
 // tag. Core tags (tag:yaml.org,2002:set ...) are named when they are one of YAML's own types.
 std::string UnsupportedTag(std::string_view tag) {
@@ -217,117 +191,247 @@ std::string UnsupportedTag(std::string_view tag) {
          "starts with '!')";
 }
 
-// Builds a Value from yaml-cpp events. One instance per document; not thread-safe.
-class YamlBuilder : public YAML::EventHandler {
+// 1-based line and byte column of byte offsets into a text. Events arrive in document order, so
+// each lookup scans forward from the previous one: linear in the text overall.
+class TextPositions {
+ public:
+  explicit TextPositions(std::string_view text) : text_(text) {}
+
+  Origin At(size_t offset, uint32_t file_id) {
+    offset = std::min(offset, text_.size());
+    if (offset < pos_) {
+      // Rare (an error located just before the last event): count back.
+      while (pos_ > offset) {
+        --pos_;
+        if (text_[pos_] == '\n') --line_;
+      }
+      const size_t nl = pos_ == 0 ? std::string_view::npos : text_.rfind('\n', pos_ - 1);
+      line_start_ = nl == std::string_view::npos ? 0 : nl + 1;
+    }
+    while (pos_ < offset) {
+      const void* nl = std::memchr(text_.data() + pos_, '\n', offset - pos_);
+      if (nl == nullptr) {
+        pos_ = offset;
+        break;
+      }
+      ++line_;
+      pos_ = static_cast<size_t>(static_cast<const char*>(nl) - text_.data()) + 1;
+      line_start_ = pos_;
+    }
+    return Origin{file_id, line_, static_cast<uint32_t>(offset - line_start_ + 1)};
+  }
+
+ private:
+  const std::string_view text_;
+  size_t pos_ = 0;
+  uint32_t line_ = 1;
+  size_t line_start_ = 0;
+};
+
+// A tag's text, resolved ("tag:yaml.org,2002:str" for `!!str`). Built by libfyaml.
+std::string_view TagText(fy_token* tag) {
+  if (tag == nullptr) return {};
+  size_t length = 0;
+  const char* text = fy_token_get_text(tag, &length);
+  return text == nullptr ? std::string_view() : std::string_view(text, length);
+}
+
+// The source span of a token (an anchor or alias name: what follows its '&' or '*').
+std::string_view Span(std::string_view text, fy_token* token) {
+  const fy_mark* start = token == nullptr ? nullptr : fy_token_start_mark(token);
+  const fy_mark* end = token == nullptr ? nullptr : fy_token_end_mark(token);
+  if (start == nullptr || end == nullptr || start->input_pos > end->input_pos ||
+      end->input_pos > text.size()) {
+    return {};
+  }
+  return text.substr(start->input_pos, end->input_pos - start->input_pos);
+}
+
+// A scalar's value. Most are their source span as it stands: a plain scalar on one line, a quoted
+// one on one line without escapes ('' or backslashes); those are read in place. The others are
+// copied out through `iter` into `scratch` (libfyaml folds lines and decodes escapes). We do not
+// use fy_token_get_text, which caches the text in the token: libfyaml 0.7.12 leaks that cache
+// when the parse then fails (found by tests/fuzz/yaml_fuzz under LeakSanitizer).
+std::string_view ScalarText(std::string_view text, fy_token* value, fy_scalar_style style,
+                            fy_token_iter* iter, std::string* scratch) {
+  if (value == nullptr) return {};
+  const fy_mark* start = fy_token_start_mark(value);
+  const fy_mark* end = fy_token_end_mark(value);
+  if (start != nullptr && end != nullptr && start->input_pos <= end->input_pos &&
+      end->input_pos <= text.size()) {
+    const size_t from = start->input_pos;
+    const size_t to = end->input_pos;
+    const std::string_view raw = text.substr(from, to - from);
+    if (raw.find_first_of("\r\n") == std::string_view::npos) {
+      if (style == FYSS_PLAIN) return raw;
+      // Quoted: the span is the content, between the quotes.
+      const char quote = style == FYSS_SINGLE_QUOTED ? '\'' : '"';
+      const char escape = style == FYSS_SINGLE_QUOTED ? '\'' : '\\';
+      if ((style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) && from > 0 &&
+          text[from - 1] == quote && to < text.size() && text[to] == quote &&
+          raw.find(escape) == std::string_view::npos) {
+        return raw;
+      }
+    }
+  }
+  scratch->clear();
+  fy_token_iter_start(value, iter);
+  const fy_iter_chunk* chunk = nullptr;
+  int error = 0;
+  while ((chunk = fy_token_iter_chunk_next(iter, chunk, &error)) != nullptr) {
+    scratch->append(chunk->str, chunk->len);
+  }
+  fy_token_iter_finish(iter);
+  return *scratch;
+}
+
+// Where a block scalar's header ('|' or '>' with its indicators) is, given where libfyaml says
+// its content starts (the line after the header), or nullopt if the line before is not plainly
+// a header (then the content's start is used).
+std::optional<size_t> BlockHeaderAt(std::string_view text, size_t content) {
+  if (content == 0 || content > text.size() || text[content - 1] != '\n') return std::nullopt;
+  size_t end = content - 1;
+  if (end > 0 && text[end - 1] == '\r') --end;
+  const size_t nl = end == 0 ? std::string_view::npos : text.rfind('\n', end - 1);
+  std::string_view line = text.substr(nl == std::string_view::npos ? 0 : nl + 1);
+  line = line.substr(0, end - (nl == std::string_view::npos ? 0 : nl + 1));
+  // A comment starts at a '#' after a blank (the header is "|" or ">" then indicators, blanks
+  // and an optional comment).
+  for (size_t i = 1; i < line.size(); ++i) {
+    if (line[i] == '#' && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+      line = line.substr(0, i);
+      break;
+    }
+  }
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  while (!line.empty() &&
+         ((line.back() >= '1' && line.back() <= '9') || line.back() == '+' || line.back() == '-')) {
+    line.remove_suffix(1);
+  }
+  if (line.empty() || (line.back() != '|' && line.back() != '>')) return std::nullopt;
+  return static_cast<size_t>(line.data() + line.size() - 1 - text.data());
+}
+
+// A libfyaml message as we show it: never a piece of the source. libfyaml quotes what it found in
+// single quotes ("invalid escape 'q' in double-quoted string", "plain scalar cannot start with
+// '@'", "undefined tag prefix '!e!'"), which may come from a value: the quoted span goes ("cannot
+// start with 'x'" becomes "cannot start with this character"), and so does anything in
+// parentheses.
+std::string LibraryMessage(std::string_view msg) {
+  if (msg.ends_with("scalar without closing quote")) {
+    return absl::StrCat("unterminated ", Sv(msg.substr(0, msg.find(' '))), " scalar");
+  }
+  std::string out;
+  const size_t open = msg.find('\'');
+  const size_t close = open == std::string_view::npos ? open : msg.rfind('\'');
+  if (open != std::string_view::npos && close > open) {
+    const std::string_view before = msg.substr(0, open);
+    out = absl::StrCat(Sv(before), before.ends_with("with ") ? "this character" : "",
+                       Sv(msg.substr(close + 1)));
+  } else {
+    out = std::string(msg.substr(0, open));
+  }
+  // Parentheses ("bad start of block scalar ('x')", "illegal major version number (x)").
+  for (size_t p = out.find('('); p != std::string::npos; p = out.find('(')) {
+    const size_t q = out.find(')', p);
+    out.erase(p, q == std::string::npos ? std::string::npos : q - p + 1);
+  }
+  // Tidy the blanks left behind.
+  std::string tidy;
+  for (char c : out) {
+    if (c == ' ' && (tidy.empty() || tidy.back() == ' ')) continue;
+    tidy.push_back(c);
+  }
+  while (!tidy.empty() && (tidy.back() == ' ' || tidy.back() == ':')) tidy.pop_back();
+  return tidy.empty() ? std::string("YAML syntax error") : tidy;
+}
+
+// libfyaml objects, freed on every path.
+struct DiagDeleter {
+  void operator()(fy_diag* diag) const { fy_diag_destroy(diag); }
+};
+struct ParserDeleter {
+  void operator()(fy_parser* parser) const { fy_parser_destroy(parser); }
+};
+using DiagPtr = std::unique_ptr<fy_diag, DiagDeleter>;
+struct IterDeleter {
+  void operator()(fy_token_iter* iter) const { fy_token_iter_destroy(iter); }
+};
+using ParserPtr = std::unique_ptr<fy_parser, ParserDeleter>;
+using IterPtr = std::unique_ptr<fy_token_iter, IterDeleter>;
+class EventPtr {
+ public:
+  EventPtr(fy_parser* parser, fy_event* event) : parser_(parser), event_(event) {}
+  EventPtr(const EventPtr&) = delete;
+  EventPtr& operator=(const EventPtr&) = delete;
+  ~EventPtr() { fy_parser_event_free(parser_, event_); }
+  fy_event* get() const { return event_; }
+
+ private:
+  fy_parser* const parser_;
+  fy_event* const event_;
+};
+
+// libfyaml writes the few messages it cannot collect (those without a token: internal and
+// allocation failures) through this: dropped, since they may quote the source. The parse still
+// fails, and SyntaxError names no position for it.
+void DropMessage(fy_diag* /*diag*/, void* /*user*/, const char* /*buf*/, size_t /*len*/) {}
+
+// A scalar, mapping or sequence's properties and position, as the builder needs them.
+struct Node {
+  size_t offset = 0;        // where the node starts
+  std::string_view tag;     // "?" plain and untagged, "!" other untagged or `!`, else full
+  std::string_view anchor;  // empty if none
+  std::string_view text;    // scalars
+};
+
+// Builds a Value from libfyaml events. One instance per parse (Run once); not thread-safe.
+class YamlBuilder {
  public:
   YamlBuilder(std::string_view text, const SourceRef& src, const ParseLimits& limits)
       : text_(text),
         src_(src),
         limits_(limits),
+        positions_(text),
         alias_budget_(std::max(kMinAliasBudget, kAliasBudgetPerByte * text.size())),
         alias_bytes_budget_(std::max<uint64_t>(kMinAliasBytes, kAliasBytesPerByte * text.size())) {}
 
-  // The root, once a document has been handled.
-  std::optional<Value>& root() { return root_; }
-  int documents() const { return documents_; }
-
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    if (++documents_ > 1) {
-      Abort(mark, "a YAML file must hold a single document (found a second '---')");
+  absl::StatusOr<Value> Run() {
+    fy_diag_cfg diag_cfg;
+    fy_diag_cfg_default(&diag_cfg);
+    diag_cfg.fp = nullptr;  // never stderr
+    diag_cfg.output_fn = DropMessage;
+    diag_cfg.level = FYET_ERROR;
+    diag_cfg.colorize = false;
+    DiagPtr diag(fy_diag_create(&diag_cfg));
+    if (diag == nullptr) return OutOfMemory();
+    fy_diag_set_collect_errors(diag.get(), true);
+    fy_parse_cfg cfg{};
+    cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
+                                                FYPCF_JSON_NONE | FYPCF_DISABLE_DEPTH_LIMIT);
+    cfg.diag = diag.get();
+    ParserPtr parser(fy_parser_create(&cfg));
+    iter_.reset(fy_token_iter_create(nullptr));
+    if (parser == nullptr || iter_ == nullptr) return OutOfMemory();
+    if (fy_parser_set_string(parser.get(), text_.empty() ? "" : text_.data(), text_.size()) != 0) {
+      return OutOfMemory();
     }
-    document_origin_ = OriginOf(mark);
-  }
-  void OnDocumentEnd() override {}
-
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    if (ExpectingKey()) Abort(mark, "mapping keys must not be null");
-    Produce(mark, sizeof(Value));
-    Complete(Value::Null(OriginOf(mark)), anchor, /*height=*/0, /*count=*/1, sizeof(Value));
-  }
-
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    if (anchor >= anchors_.size() || !anchors_[anchor].has_value()) {
-      Abort(mark, "alias refers to an anchor whose node is not finished (recursive alias)");
+    while (fy_event* raw = fy_parser_parse(parser.get())) {
+      EventPtr event(parser.get(), raw);
+      if (absl::Status status = Handle(event.get()); !status.ok()) return status;
     }
-    const Anchored& target = *anchors_[anchor];
-    if (ExpectingKey()) {
-      if (!target.value.is_string()) Abort(mark, "an alias used as a mapping key must be a string");
-      SetKey(target.value.AsString(), mark, /*plain=*/false);
-      return;
+    if (fy_parser_get_stream_error(parser.get())) return SyntaxError(diag.get());
+    if (documents_ == 0) return Value::EmptyObject(Origin{src_.file_id, 1, 1});  // empty stream
+    // A document that is only '---' (or null) counts as an empty configuration.
+    if (!root_.has_value() || root_->is_null()) {
+      Origin origin = document_origin_;
+      if (origin.line == 0) origin = Origin{src_.file_id, 1, 1};
+      return Value::EmptyObject(origin);
     }
-    if (Depth() + target.height > limits_.max_depth) TooDeep(mark);
-    alias_nodes_ += target.count;
-    if (alias_nodes_ > alias_budget_) {
-      Abort(mark, "aliases expand to too many nodes (possible alias bomb)");
-    }
-    // Charged for the copy it makes, before making it.
-    alias_bytes_ += target.bytes;
-    if (alias_bytes_ > alias_bytes_budget_) {
-      Abort(mark, absl::StrCat("aliases expand to more than ", alias_bytes_budget_,
-                               " bytes in one file (possible alias bomb)"));
-    }
-    Produce(mark, target.bytes);
-    Value copy = target.value;
-    copy.set_origin(OriginOf(mark));
-    Complete(std::move(copy), YAML::NullAnchor, target.height, target.count, target.bytes);
+    return std::move(*root_);
   }
-
-  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& value) override {
-    if (tag == "!") CheckQuoteClosed(mark);
-    if (ExpectingKey()) {
-      if (anchor != YAML::NullAnchor) {
-        RecordAnchor(anchor, Value::String(value, OriginOf(mark)), 0, 1,
-                     sizeof(Value) + TextBytes(value.size()));
-      }
-      SetKey(value, mark, /*plain=*/tag == "?");
-      return;
-    }
-    Value resolved = Resolve(mark, tag, value);
-    const uint64_t bytes = ScalarBytes(resolved);
-    Produce(mark, bytes);
-    Complete(std::move(resolved), anchor, 0, 1, bytes);
-  }
-
-  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    StartCollection(mark, tag, anchor, /*map=*/false);
-  }
-  void OnSequenceEnd() override { EndCollection(); }
-
-  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    StartCollection(mark, tag, anchor, /*map=*/true);
-  }
-  void OnMapEnd() override { EndCollection(); }
-
-  const Origin& document_origin() const { return document_origin_; }
 
  private:
-  // yaml-cpp 0.7 accepts a quoted scalar that runs into the end of the input ('abc\n<EOF>) as
-  // if it were closed; reject it. Mark::pos is a byte offset. Costs one pass over quoted text.
-  void CheckQuoteClosed(const YAML::Mark& mark) {
-    if (mark.is_null() || mark.pos < 0) return;
-    size_t i = static_cast<size_t>(mark.pos);
-    if (i >= text_.size() || (text_[i] != '\'' && text_[i] != '"')) return;
-    const char quote = text_[i];
-    for (++i; i < text_.size(); ++i) {
-      const char c = text_[i];
-      if (quote == '"' && c == '\\') {
-        ++i;  // skip the escaped character
-        continue;
-      }
-      if (c != quote) continue;
-      if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
-        ++i;  // '' is an escaped quote
-        continue;
-      }
-      return;
-    }
-    Abort(mark,
-          quote == '"' ? "unterminated double-quoted scalar" : "unterminated single-quoted scalar");
-  }
-
   struct Anchored {
     Value value;
     int height;      // containers below and including this node (0 for scalars)
@@ -342,7 +446,7 @@ class YamlBuilder : public YAML::EventHandler {
   };
   struct Frame {
     Value value;
-    YAML::anchor_t anchor;
+    std::string anchor;
     int height = 1;
     size_t count = 1;
     uint64_t bytes = sizeof(Value);
@@ -354,28 +458,185 @@ class YamlBuilder : public YAML::EventHandler {
     std::vector<Merge> merges;
   };
 
-  Origin OriginOf(const YAML::Mark& mark) const {
-    if (mark.is_null()) return Origin{src_.file_id, 0, 0};
-    return Origin{src_.file_id, static_cast<uint32_t>(mark.line + 1),
-                  static_cast<uint32_t>(mark.column + 1)};
+  absl::Status OutOfMemory() const {
+    return absl::ResourceExhaustedError(
+        FormatDiagnostic(src_.name, 0, 0, "out of memory while parsing YAML"));
   }
 
-  [[noreturn]] void Abort(const Origin& origin, std::string_view message) {
-    throw YamlAbort{DiagnosticError(src_.name, origin.line, origin.column, message)};
+  // The first error libfyaml reported, at the start of the token it names.
+  absl::Status SyntaxError(fy_diag* diag) {
+    void* iter = nullptr;
+    while (fy_diag_error* error = fy_diag_errors_iterate(diag, &iter)) {
+      if (error->type != FYET_ERROR) continue;
+      const std::string_view msg = error->msg == nullptr ? "" : error->msg;
+      Origin origin{src_.file_id, 0, 0};
+      if (const fy_mark* mark = error->fyt == nullptr ? nullptr : fy_token_start_mark(error->fyt)) {
+        size_t offset = mark->input_pos;
+        // An unterminated quoted scalar is located at its opening quote (libfyaml: its content).
+        if (msg.ends_with("without closing quote") && offset > 0 && offset <= text_.size() &&
+            (text_[offset - 1] == '"' || text_[offset - 1] == '\'')) {
+          --offset;
+        }
+        origin = positions_.At(offset, src_.file_id);
+      }
+      return DiagnosticError(src_.name, origin.line, origin.column, LibraryMessage(msg));
+    }
+    return DiagnosticError(src_.name, 0, 0, "YAML syntax error");
   }
-  [[noreturn]] void Abort(const YAML::Mark& mark, std::string_view message) {
-    Abort(OriginOf(mark), message);
+
+  // The event's start, or where the previous event ended for an event without one (an empty
+  // scalar, an implicit document start).
+  size_t OffsetOf(fy_event* event) {
+    if (const fy_mark* mark = fy_event_start_mark(event)) last_offset_ = mark->input_pos;
+    return last_offset_;
   }
-  // Charges `bytes` about to be produced at `mark` to the build's budget, and checks its clock.
-  void Produce(const YAML::Mark& mark, uint64_t bytes) {
+
+  // The earliest of `offset` and the starts of a node's properties (tag, anchor; may be null).
+  size_t FirstOf(fy_token* tag, fy_token* anchor, size_t offset) const {
+    for (fy_token* token : {tag, anchor}) {
+      if (const fy_mark* mark = token == nullptr ? nullptr : fy_token_start_mark(token)) {
+        size_t start = mark->input_pos;
+        // An anchor at its '&' (libfyaml: the name after it).
+        if (token == anchor && start > 0 && start <= text_.size() && text_[start - 1] == '&') {
+          --start;
+        }
+        offset = std::min(offset, start);
+      }
+    }
+    return offset;
+  }
+
+  absl::Status Handle(fy_event* event) {
+    switch (event->type) {
+      case FYET_DOCUMENT_START: {
+        const fy_mark* mark = fy_event_start_mark(event);
+        const size_t offset = OffsetOf(event);
+        if (++documents_ > 1) {
+          return Error(positions_.At(offset, src_.file_id),
+                       "a YAML file must hold a single document (found a second '---')");
+        }
+        if (mark != nullptr) document_origin_ = positions_.At(offset, src_.file_id);
+        return absl::OkStatus();
+      }
+      case FYET_MAPPING_START:
+      case FYET_SEQUENCE_START: {
+        const bool map = event->type == FYET_MAPPING_START;
+        Node node;
+        fy_token* tag = map ? event->mapping_start.tag : event->sequence_start.tag;
+        fy_token* anchor = map ? event->mapping_start.anchor : event->sequence_start.anchor;
+        node.offset = FirstOf(tag, anchor, OffsetOf(event));
+        node.tag = tag == nullptr ? std::string_view("?") : TagText(tag);
+        node.anchor = Span(text_, anchor);
+        return StartCollection(node, map);
+      }
+      case FYET_MAPPING_END:
+      case FYET_SEQUENCE_END:
+        OffsetOf(event);
+        return EndCollection();
+      case FYET_SCALAR:
+        return OnScalar(event);
+      case FYET_ALIAS: {
+        // At the '*' (libfyaml: the name after it).
+        size_t offset = OffsetOf(event);
+        if (offset > 0 && offset <= text_.size() && text_[offset - 1] == '*') --offset;
+        return OnAlias(positions_.At(offset, src_.file_id), Span(text_, event->alias.anchor));
+      }
+      default:  // stream start and end, document end
+        OffsetOf(event);
+        return absl::OkStatus();
+    }
+  }
+
+  absl::Status OnScalar(fy_event* event) {
+    fy_token* value = event->scalar.value;
+    fy_token* tag = event->scalar.tag;
+    Node node;
+    node.anchor = Span(text_, event->scalar.anchor);
+    const fy_scalar_style style = value == nullptr ? FYSS_PLAIN : fy_token_scalar_style(value);
+    node.text = ScalarText(text_, value, style, iter_.get(), &scratch_);
+    node.tag = tag != nullptr ? TagText(tag) : style == FYSS_PLAIN ? "?" : "!";
+    if (value != nullptr && fy_event_start_mark(event) != nullptr) {
+      node.offset = OffsetOf(event);
+      // Quoted: at the opening quote; block: at the '|' or '>' (libfyaml: where the text starts).
+      if (style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) {
+        const char quote = style == FYSS_DOUBLE_QUOTED ? '"' : '\'';
+        if (node.offset > 0 && node.offset <= text_.size() && text_[node.offset - 1] == quote) {
+          --node.offset;
+        }
+      } else if (style == FYSS_LITERAL || style == FYSS_FOLDED) {
+        if (std::optional<size_t> header = BlockHeaderAt(text_, node.offset)) node.offset = *header;
+      }
+    } else {
+      // An empty value: at its properties if it has some (`a: !!str`), else at the event before
+      // it (its key, usually).
+      node.offset = FirstOf(tag, event->scalar.anchor, SIZE_MAX);
+      if (node.offset == SIZE_MAX) node.offset = last_offset_;
+    }
+    // A node with properties (`!!int "1"`, `&a x`) starts at the first of them.
+    node.offset = FirstOf(tag, event->scalar.anchor, node.offset);
+    const Origin origin = positions_.At(node.offset, src_.file_id);
+    if (ExpectingKey()) {
+      if ((node.tag == "?" || node.tag == "tag:yaml.org,2002:null") && IsNullWord(node.text)) {
+        return Error(origin, "mapping keys must not be null");
+      }
+      if (!node.anchor.empty()) {
+        RecordAnchor(node.anchor, Value::String(std::string(node.text), origin), 0, 1,
+                     sizeof(Value) + TextBytes(node.text.size()));
+      }
+      SetKey(node.text, origin, /*plain=*/node.tag == "?");
+      return absl::OkStatus();
+    }
+    absl::StatusOr<Value> resolved = Resolve(origin, node.tag, node.text);
+    if (!resolved.ok()) return resolved.status();
+    const uint64_t bytes = ScalarBytes(*resolved);
+    if (absl::Status status = Produce(origin, bytes); !status.ok()) return status;
+    return Complete(*std::move(resolved), node.anchor, 0, 1, bytes);
+  }
+
+  absl::Status OnAlias(const Origin& origin, std::string_view name) {
+    const auto it = anchors_.find(name);
+    if (it == anchors_.end()) return Error(origin, "alias refers to an undefined anchor");
+    if (!it->second.has_value()) {
+      return Error(origin,
+                   "alias refers to an anchor whose node is not finished (recursive alias)");
+    }
+    const Anchored& target = *it->second;
+    if (ExpectingKey()) {
+      if (!target.value.is_string()) {
+        return Error(origin, "an alias used as a mapping key must be a string");
+      }
+      SetKey(target.value.AsString(), origin, /*plain=*/false);
+      return absl::OkStatus();
+    }
+    if (Depth() + target.height > limits_.max_depth) return TooDeep(origin);
+    alias_nodes_ += target.count;
+    if (alias_nodes_ > alias_budget_) {
+      return Error(origin, "aliases expand to too many nodes (possible alias bomb)");
+    }
+    // Charged for the copy it makes, before making it.
+    alias_bytes_ += target.bytes;
+    if (alias_bytes_ > alias_bytes_budget_) {
+      return Error(origin, absl::StrCat("aliases expand to more than ", alias_bytes_budget_,
+                                        " bytes in one file (possible alias bomb)"));
+    }
+    if (absl::Status status = Produce(origin, target.bytes); !status.ok()) return status;
+    Value copy = target.value;
+    copy.set_origin(origin);
+    return Complete(std::move(copy), {}, target.height, target.count, target.bytes);
+  }
+
+  absl::Status Error(const Origin& origin, std::string_view message) const {
+    return DiagnosticError(src_.name, origin.line, origin.column, message);
+  }
+  // Charges `bytes` about to be produced at `origin` to the build's budget, and checks its clock.
+  absl::Status Produce(const Origin& origin, uint64_t bytes) const {
     BuildBudget* budget = limits_.budget;
-    if (budget == nullptr || (budget->Charge(bytes) && budget->Check())) return;
-    const Origin origin = OriginOf(mark);
-    throw YamlAbort{absl::ResourceExhaustedError(
-        FormatDiagnostic(src_.name, origin.line, origin.column, budget->Message()))};
+    if (budget == nullptr || (budget->Charge(bytes) && budget->Check())) return absl::OkStatus();
+    return absl::ResourceExhaustedError(
+        FormatDiagnostic(src_.name, origin.line, origin.column, budget->Message()));
   }
-  [[noreturn]] void TooDeep(const YAML::Mark& mark) {
-    Abort(mark, absl::StrCat("nesting deeper than ", limits_.max_depth, " levels"));
+  absl::Status TooDeep(const Origin& origin) const {
+    return Error(origin, absl::StrCat("nesting deeper than ", limits_.max_depth, " levels"));
   }
 
   int Depth() const { return static_cast<int>(stack_.size()); }
@@ -383,33 +644,38 @@ class YamlBuilder : public YAML::EventHandler {
     return !stack_.empty() && stack_.back().value.is_object() && !stack_.back().has_key;
   }
 
-  void SetKey(const std::string& key, const YAML::Mark& mark, bool plain) {
+  void SetKey(std::string_view key, const Origin& origin, bool plain) {
     Frame& frame = stack_.back();
     frame.has_key = true;
     frame.key_is_merge = plain && key == "<<";
-    frame.key = key;
-    frame.key_origin = OriginOf(mark);
+    frame.key.assign(key);
+    frame.key_origin = origin;
   }
 
-  void StartCollection(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                       bool map) {
-    if (ExpectingKey()) Abort(mark, "mapping keys must be scalars, not collections");
-    const bool tag_ok =
-        tag == "?" || tag == "!" || tag == absl::StrCat(Sv(kCoreTagPrefix), map ? "map" : "seq");
-    if (!tag_ok) Abort(mark, UnsupportedTag(tag));
-    if (Depth() + 1 > limits_.max_depth) TooDeep(mark);
-    Produce(mark, sizeof(Value));
-    Frame frame;
-    frame.value = map ? Value::EmptyObject(OriginOf(mark)) : Value::EmptyArray(OriginOf(mark));
-    frame.anchor = anchor;
-    stack_.push_back(std::move(frame));
+  absl::Status StartCollection(const Node& node, bool map) {
+    const Origin origin = positions_.At(node.offset, src_.file_id);
+    if (ExpectingKey()) return Error(origin, "mapping keys must be scalars, not collections");
+    const bool tag_ok = node.tag == "?" || node.tag == "!" ||
+                        (node.tag.starts_with(kCoreTagPrefix) &&
+                         node.tag.substr(kCoreTagPrefix.size()) == (map ? "map" : "seq"));
+    if (!tag_ok) return Error(origin, UnsupportedTag(node.tag));
+    if (Depth() + 1 > limits_.max_depth) return TooDeep(origin);
+    if (absl::Status status = Produce(origin, sizeof(Value)); !status.ok()) return status;
+    Frame& frame = stack_.emplace_back();
+    frame.value = map ? Value::EmptyObject(origin) : Value::EmptyArray(origin);
+    if (!node.anchor.empty()) {
+      frame.anchor.assign(node.anchor);
+      anchors_[frame.anchor].reset();  // defined, not finished: an alias to it now is recursive
+    }
+    return absl::OkStatus();
   }
 
-  void EndCollection() {
+  absl::Status EndCollection() {
+    if (stack_.empty()) return absl::OkStatus();  // not produced by libfyaml
     Frame frame = std::move(stack_.back());
     stack_.pop_back();
     if (frame.value.is_object()) ApplyMerges(frame);
-    Complete(std::move(frame.value), frame.anchor, frame.height, frame.count, frame.bytes);
+    return Complete(std::move(frame.value), frame.anchor, frame.height, frame.count, frame.bytes);
   }
 
   // Keys written in the mapping win over merged ones; earlier merge sources win over later ones.
@@ -432,19 +698,19 @@ class YamlBuilder : public YAML::EventHandler {
     }
   }
 
-  void RecordAnchor(YAML::anchor_t anchor, const Value& value, int height, size_t count,
+  void RecordAnchor(std::string_view name, const Value& value, int height, size_t count,
                     uint64_t bytes) {
-    if (anchors_.size() <= anchor) anchors_.resize(anchor + 1);
-    anchors_[anchor] = Anchored{value, height, count, bytes};
+    anchors_[std::string(name)] = Anchored{value, height, count, bytes};
   }
 
   // A finished node (its `bytes` already charged): record its anchor and hand it to the parent
   // (or make it the root).
-  void Complete(Value value, YAML::anchor_t anchor, int height, size_t count, uint64_t bytes) {
-    if (anchor != YAML::NullAnchor) RecordAnchor(anchor, value, height, count, bytes);
+  absl::Status Complete(Value value, std::string_view anchor, int height, size_t count,
+                        uint64_t bytes) {
+    if (!anchor.empty()) RecordAnchor(anchor, value, height, count, bytes);
     if (stack_.empty()) {
       root_ = std::move(value);
-      return;
+      return absl::OkStatus();
     }
     Frame& parent = stack_.back();
     parent.height = std::max(parent.height, height + 1);
@@ -452,7 +718,7 @@ class YamlBuilder : public YAML::EventHandler {
     parent.bytes += bytes;
     if (parent.value.is_array()) {
       parent.value.MutableArray().push_back(std::move(value));
-      return;
+      return absl::OkStatus();
     }
     parent.has_key = false;
     if (parent.key_is_merge) {
@@ -460,40 +726,41 @@ class YamlBuilder : public YAML::EventHandler {
           value.is_object() ||
           (value.is_array() && std::all_of(value.AsArray().begin(), value.AsArray().end(),
                                            [](const Value& v) { return v.is_object(); }));
-      if (!ok) Abort(parent.key_origin, "'<<' (merge) must be a mapping or a list of mappings");
+      if (!ok)
+        return Error(parent.key_origin, "'<<' (merge) must be a mapping or a list of mappings");
       parent.merges.push_back(Merge{std::move(value), height, count, bytes});
-      return;
+      return absl::OkStatus();
     }
     const uint64_t member_bytes = kMapMemberBytes + TextBytes(parent.key.size());
     if (BuildBudget* budget = limits_.budget; budget != nullptr && !budget->Charge(member_bytes)) {
-      throw YamlAbort{absl::ResourceExhaustedError(FormatDiagnostic(
-          src_.name, parent.key_origin.line, parent.key_origin.column, budget->Message()))};
+      return absl::ResourceExhaustedError(FormatDiagnostic(
+          src_.name, parent.key_origin.line, parent.key_origin.column, budget->Message()));
     }
     parent.bytes += member_bytes;
     auto [it, inserted] = parent.value.MutableObject().try_emplace(std::move(parent.key));
     if (!inserted) {
-      Abort(parent.key_origin, absl::StrCat("duplicate key '", KeyForMessage(it->first), "'"));
+      return Error(parent.key_origin,
+                   absl::StrCat("duplicate key '", KeyForMessage(it->first), "'"));
     }
     it->second = std::move(value);
+    return absl::OkStatus();
   }
 
-  Value Resolve(const YAML::Mark& mark, const std::string& tag, const std::string& text) {
-    const Origin origin = OriginOf(mark);
-    if (tag == "!") return Value::String(text, origin);  // quoted, block, or `! x`
+  absl::StatusOr<Value> Resolve(const Origin& origin, std::string_view tag,
+                                std::string_view text) const {
+    if (tag == "!") return Value::String(std::string(text), origin);  // quoted, block, or `! x`
     std::string_view type;
     if (tag != "?") {
-      if (!std::string_view(tag).starts_with(kCoreTagPrefix)) {
-        Abort(origin, UnsupportedTag(tag));
-      }
-      type = std::string_view(tag).substr(kCoreTagPrefix.size());
-      if (type == "str") return Value::String(text, origin);
+      if (!tag.starts_with(kCoreTagPrefix)) return Error(origin, UnsupportedTag(tag));
+      type = tag.substr(kCoreTagPrefix.size());
+      if (type == "str") return Value::String(std::string(text), origin);
       if (type == "binary") {
         std::optional<std::string> base64 = Base64Text(text);
-        if (!base64) Abort(origin, "not valid base64 for !!binary");
+        if (!base64) return Error(origin, "not valid base64 for !!binary");
         return Value::String(*std::move(base64), origin);
       }
       if (type != "null" && type != "bool" && type != "int" && type != "float") {
-        Abort(origin, UnsupportedTag(tag));
+        return Error(origin, UnsupportedTag(tag));
       }
     }
     const bool any = type.empty();
@@ -509,7 +776,7 @@ class YamlBuilder : public YAML::EventHandler {
                                  : Value::Int(i, origin);
         case NumberKind::kIntOutOfRange:
           if (type != "float") {
-            Abort(origin, "integer out of range (must fit in a signed 64-bit integer)");
+            return Error(origin, "integer out of range (must fit in a signed 64-bit integer)");
           }
           break;
         default:
@@ -522,34 +789,38 @@ class YamlBuilder : public YAML::EventHandler {
         case NumberKind::kDouble:
           return Value::Double(d, origin);
         case NumberKind::kNonFinite:
-          Abort(origin, absl::StrCat("floating-point value ", Sv(NonFiniteKind(text)),
-                                     " is not representable in JSON"));
+          return Error(origin, absl::StrCat("floating-point value ", Sv(NonFiniteKind(text)),
+                                            " is not representable in JSON"));
         default:
           break;
       }
     }
-    if (any) return Value::String(text, origin);
+    if (any) return Value::String(std::string(text), origin);
     // Never the text itself: a mistyped scalar may be a secret (`password: !!int hunter2`).
-    Abort(origin, absl::StrCat("not a valid !!", Sv(type)));
+    return Error(origin, absl::StrCat("not a valid !!", Sv(type)));
   }
 
   const std::string_view text_;
   const SourceRef& src_;
   const ParseLimits& limits_;
+  TextPositions positions_;
   const size_t alias_budget_;
   const uint64_t alias_bytes_budget_;
   size_t alias_nodes_ = 0;
   uint64_t alias_bytes_ = 0;
+  size_t last_offset_ = 0;
+  IterPtr iter_;         // reads scalars that are not their source span (ScalarText)
+  std::string scratch_;  // what iter_ read
   int documents_ = 0;
   Origin document_origin_;
   std::vector<Frame> stack_;
-  std::vector<std::optional<Anchored>> anchors_;
+  // By name; the latest definition wins. nullopt while the anchored collection is being built.
+  std::map<std::string, std::optional<Anchored>, std::less<>> anchors_;
   std::optional<Value> root_;
 };
 
 // YAML 1.2 streams hold printable characters only (§5.1): of the C0 controls just tab, LF and
-// CR. yaml-cpp does not check, and turns "\0N" into the lone byte 0x85 (its reading of the
-// escape), which is not UTF-8: found by tests/fuzz/engine_fuzz.cc.
+// CR. Checked here once, with the position of the first offender, before the library runs.
 absl::Status CheckPrintable(std::string_view text, const SourceRef& src) {
   for (size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
@@ -568,36 +839,15 @@ absl::Status CheckPrintable(std::string_view text, const SourceRef& src) {
 absl::StatusOr<Value> front_end::Yaml(std::string_view text, const SourceRef& src,
                                       const ParseLimits& limits) {
   if (absl::Status status = CheckPrintable(text, src); !status.ok()) return status;
+  // Nothing below throws except allocations (the libfyaml objects are freed by their owners).
   try {
-    ViewStreamBuf buf(text);
-    std::istream in(&buf);
-    YAML::Parser parser(in);
     YamlBuilder builder(text, src, limits);
-    if (!parser.HandleNextDocument(builder)) {
-      return Value::EmptyObject(Origin{src.file_id, 1, 1});  // empty stream
-    }
-    parser.HandleNextDocument(builder);  // aborts if there is a second document
-    std::optional<Value>& root = builder.root();
-    // A document that is only '---' (or null) counts as an empty configuration.
-    if (!root.has_value() || root->is_null()) {
-      Origin origin = builder.document_origin();
-      if (origin.line == 0) origin = Origin{src.file_id, 1, 1};
-      return Value::EmptyObject(origin);
-    }
-    return std::move(*root);
-  } catch (const YamlAbort& abort) {
-    return abort.status;
-  } catch (const YAML::Exception& e) {
-    if (e.mark.is_null()) return DiagnosticError(src.name, 0, 0, YamlLibraryMessage(e.msg));
-    return DiagnosticError(src.name, static_cast<uint32_t>(e.mark.line + 1),
-                           static_cast<uint32_t>(e.mark.column + 1), YamlLibraryMessage(e.msg));
+    return builder.Run();
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(
         FormatDiagnostic(src.name, 0, 0, "out of memory while parsing YAML"));
   } catch (const std::exception& e) {
     return DiagnosticError(src.name, 0, 0, absl::StrCat("YAML parser failed: ", e.what()));
-  } catch (...) {
-    return DiagnosticError(src.name, 0, 0, "YAML parser failed");
   }
 }
 
