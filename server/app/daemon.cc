@@ -193,7 +193,7 @@ int RunDaemon(DaemonOptions options) {
   auto ready = std::make_shared<std::atomic<bool>>(false);
   options.grpc.healthy = [ready] { return ready->load(); };
   options.grpc.version = HEARTH_VERSION;
-  options.grpc.interceptors = [exporter] { return exporter->interceptor_factories(); };
+  options.grpc.metrics = exporter->grpc_metrics();
   // One instance id for both APIs' resume points (gRPC since_revision, SSE Last-Event-ID).
   if (options.grpc.instance_id.empty()) options.grpc.instance_id = NewInstanceId();
   options.http.instance_id = options.grpc.instance_id;

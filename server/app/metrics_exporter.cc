@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "prometheus/text_serializer.h"
 #include "server/app/metrics_catalog.h"
-#include "server/rpc/metrics_interceptor.h"
 
 namespace hearth {
 namespace {
@@ -59,11 +58,12 @@ MetricsExporter::MetricsExporter()
     : registry_(std::make_shared<prometheus::Registry>()),
       sampler_(std::make_shared<MetricsSampler>()) {
   prometheus::Registry* r = registry_.get();
-  grpc_ = {&Build(prometheus::BuildCounter(), "grpc_server_started_total", r),
-           &Build(prometheus::BuildCounter(), "grpc_server_handled_total", r),
-           &Build(prometheus::BuildHistogram(), "grpc_server_handling_seconds", r),
-           &Build(prometheus::BuildCounter(), "grpc_server_msg_received_total", r),
-           &Build(prometheus::BuildCounter(), "grpc_server_msg_sent_total", r)};
+  grpc_metrics_ = std::make_unique<rpc::GrpcCallMetrics>(rpc::GrpcMetricFamilies{
+      &Build(prometheus::BuildCounter(), "grpc_server_started_total", r),
+      &Build(prometheus::BuildCounter(), "grpc_server_handled_total", r),
+      &Build(prometheus::BuildHistogram(), "grpc_server_handling_seconds", r),
+      &Build(prometheus::BuildCounter(), "grpc_server_msg_received_total", r),
+      &Build(prometheus::BuildCounter(), "grpc_server_msg_sent_total", r)});
   rebuilds_ = &Build(prometheus::BuildCounter(), "hearth_rebuilds_total", r);
   for (const char* result : {"published", "unchanged", "failed", "removed"}) {
     rebuilds_->Add({{"result", result}});  // all four exist from the start, at 0
@@ -103,12 +103,6 @@ MetricsExporter::~MetricsExporter() {
   // Stop serving first: no scrape may run while the families go away.
   if (server_ != nullptr) server_->close();
   server_.reset();
-}
-
-rpc::GrpcServer::InterceptorFactories MetricsExporter::interceptor_factories() {
-  rpc::GrpcServer::InterceptorFactories factories;
-  factories.push_back(std::make_unique<rpc::MetricsInterceptorFactory>(grpc_));
-  return factories;
 }
 
 void MetricsExporter::OnRebuild(const ReloadCoordinator::RebuildSample& sample, bool removed) {

@@ -12,8 +12,8 @@
 #include "prometheus/registry.h"
 #include "server/app/metrics_sampler.h"
 #include "server/core/config_engine.h"
+#include "server/rpc/call_metrics.h"
 #include "server/rpc/grpc_server.h"
-#include "server/rpc/metrics_interceptor.h"
 #include "server/watch/reload_coordinator.h"
 
 class CivetServer;
@@ -36,8 +36,8 @@ struct MetricsHttpOptions {
 // components already count is read at scrape time by sampler(). Names: metrics_catalog.h.
 //
 // Thread-safety: all methods are thread-safe. Ownership: keep the exporter alive until the gRPC
-// server made with interceptor_factories() is destroyed (its interceptors write into our
-// families); call sampler().SetSources({}) before destroying the sources.
+// server given grpc_metrics() is destroyed (its calls write into our families); call
+// sampler().SetSources({}) before destroying the sources.
 class MetricsExporter {
  public:
   // Serves on `listen` (HOST:PORT, port 0 picks one); "" serves nothing (the hooks still work).
@@ -52,8 +52,8 @@ class MetricsExporter {
   int port() const { return port_; }
   MetricsSampler& sampler() { return *sampler_; }
 
-  // For rpc::GrpcServer::Options::interceptors.
-  rpc::GrpcServer::InterceptorFactories interceptor_factories();
+  // For rpc::GrpcServer::Options::metrics.
+  const rpc::GrpcCallMetrics* grpc_metrics() const { return grpc_metrics_.get(); }
   // ReloadCoordinator::Options::on_rebuild: `removed` when the rebuild published a removal.
   void OnRebuild(const ReloadCoordinator::RebuildSample& sample, bool removed);
   // A full scan done outside the coordinator (the initial load).
@@ -65,7 +65,7 @@ class MetricsExporter {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<MetricsSampler> sampler_;
-  rpc::GrpcMetricFamilies grpc_;
+  std::unique_ptr<rpc::GrpcCallMetrics> grpc_metrics_;
   prometheus::Family<prometheus::Counter>* rebuilds_;
   prometheus::Histogram* rebuild_duration_;
   prometheus::Histogram* event_to_publish_;

@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "hearth/status_code_name.h"
 #include "server/core/model/config_name.h"
 #include "server/core/model/diagnostic.h"
 #include "server/rpc/config_lookup.h"
 #include "server/rpc/config_watch_reactor.h"
+#include "server/rpc/malformed_request_interceptor.h"
 #include "server/rpc/rollout_status.h"
 #include "server/rpc/status_util.h"
 #include "server/rpc/validate_response.h"
@@ -26,18 +28,29 @@ grpc::Status TooLarge(const std::string& name, size_t size, size_t limit) {
                                 limit, "-byte message limit (--max-message-bytes)"));
 }
 
+// Parses a raw request. False when the bytes are missing or not a valid encoding of `message`'s
+// type (what gRPC's own deserialization refuses).
+bool ParseRequest(const grpc::ByteBuffer& bytes, google::protobuf::MessageLite* message) {
+  if (!bytes.Valid()) return false;
+  grpc::Slice slice;
+  if (!bytes.TrySingleSlice(&slice).ok() && !bytes.DumpToSingleSlice(&slice).ok()) return false;
+  return message->ParseFromArray(slice.begin(), static_cast<int>(slice.size()));
+}
+
 }  // namespace
 
 ConfigService::ConfigService(const ConfigRenderer* renderer, const DryRunner* dry_runner,
                              WatchHub* hub, WorkerPool* workers, RolloutTracker* rollout,
-                             ServerInfo info)
+                             ServerInfo info, const GrpcCallMetrics* metrics)
     : renderer_(renderer),
       store_(&renderer->store()),
       dry_runner_(dry_runner),
       hub_(hub),
       workers_(workers),
       rollout_(rollout),
-      info_(std::move(info)) {}
+      info_(std::move(info)),
+      metrics_(metrics),
+      get_config_series_(metrics != nullptr ? &metrics->SeriesFor(kGetConfigMethod) : nullptr) {}
 
 grpc::ServerUnaryReactor* ConfigService::GetServerInfo(grpc::CallbackServerContext* context,
                                                        const v1::GetServerInfoRequest* /*request*/,
@@ -54,17 +67,43 @@ grpc::ServerUnaryReactor* ConfigService::GetServerInfo(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* ConfigService::GetConfig(grpc::CallbackServerContext* context,
-                                                   const v1::GetConfigRequest* request,
-                                                   v1::GetConfigResponse* response) {
+                                                   const grpc::ByteBuffer* request_bytes,
+                                                   grpc::ByteBuffer* response) {
+  const absl::Time start = metrics_ != nullptr ? absl::Now() : absl::InfinitePast();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  grpc::Status status = LookupConfig(*renderer_, *request, response, rollout_);
-  const size_t limit = hub_->options().max_message_bytes;
-  if (status.ok() && response->ByteSizeLong() > limit) {
-    status = TooLarge(request->name(), response->ByteSizeLong(), limit);
-    response->Clear();
+  v1::GetConfigRequest request;
+  const bool parsed = ParseRequest(*request_bytes, &request);
+  const grpc::Status status =
+      parsed ? AnswerGetConfig(request, response) : MalformedRequestStatus(kGetConfigMethod);
+  if (metrics_ != nullptr) {
+    metrics_->RecordUnary(*get_config_series_, parsed, status.error_code(), start);
   }
   reactor->Finish(status);
   return reactor;
+}
+
+grpc::Status ConfigService::AnswerGetConfig(const v1::GetConfigRequest& request,
+                                            grpc::ByteBuffer* response) {
+  const size_t limit = hub_->options().max_message_bytes;
+  if (request.include_value()) {
+    // The document as a google.protobuf.Value too: built into the generated message.
+    v1::GetConfigResponse message;
+    grpc::Status status = LookupConfig(*renderer_, request, &message, rollout_);
+    if (!status.ok()) return status;
+    if (message.ByteSizeLong() > limit)
+      return TooLarge(request.name(), message.ByteSizeLong(), limit);
+    bool own_buffer = false;
+    return grpc::SerializationTraits<v1::GetConfigResponse>::Serialize(message, response,
+                                                                       &own_buffer);
+  }
+  ConfigAnswer answer;
+  grpc::Status status = ResolveConfig(*renderer_, request, rollout_, &answer);
+  if (!status.ok()) return status;
+  WireWriter writer;
+  EncodeGetConfigResponse(answer, request, &writer);
+  if (writer.size() > limit) return TooLarge(request.name(), writer.size(), limit);
+  writer.Finish(response);
+  return grpc::Status::OK;
 }
 
 grpc::ServerUnaryReactor* ConfigService::BatchGetConfigs(grpc::CallbackServerContext* context,

@@ -121,7 +121,8 @@ bool ConfigWatchReactor::OnChange(const ConfigStore::Change& change) {
     coalesced_ += dirty_.size();
     hub_->CountCoalesced(dirty_.size());
     dirty_.clear();
-    dirty_order_.clear();
+    dirty_order_ = {};
+    dirty_head_ = 0;
     resync_ = true;
   } else {
     dirty_order_.push_back(change.name);
@@ -165,9 +166,22 @@ bool ConfigWatchReactor::TakeNextLocked() {
     return true;
   }
   if (!live_) return true;
-  while (!dirty_order_.empty()) {
-    std::string name = std::move(dirty_order_.front());
-    dirty_order_.pop_front();
+  while (dirty_head_ < dirty_order_.size()) {
+    std::string name = std::move(dirty_order_[dirty_head_++]);
+    if (dirty_head_ == dirty_order_.size()) {
+      // Drained: keep a small buffer for the next change, give a burst's back.
+      constexpr size_t kKeptCapacity = 16;
+      if (dirty_order_.capacity() > kKeptCapacity) {
+        dirty_order_ = {};
+      } else {
+        dirty_order_.clear();
+      }
+      dirty_head_ = 0;
+    } else if (dirty_head_ >= 64 && 2 * dirty_head_ >= dirty_order_.size()) {
+      // A stream that never drains: drop the sent half (amortized O(1) per name).
+      dirty_order_.erase(dirty_order_.begin(), dirty_order_.begin() + dirty_head_);
+      dirty_head_ = 0;
+    }
     auto it = dirty_.find(name);
     const uint64_t revision = it->second.revision;
     dirty_.erase(it);

@@ -2,7 +2,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,7 +111,10 @@ class ConfigWatchReactor final : public SerialWriteReactor<v1::WatchConfigsRespo
   uint64_t next_progress_revision_ = 0;
 
   absl::flat_hash_map<std::string, Dirty> dirty_ ABSL_GUARDED_BY(mu_);
-  std::deque<std::string> dirty_order_ ABSL_GUARDED_BY(mu_);  // FIFO of dirty_ keys
+  // FIFO of dirty_ keys: [dirty_head_, size). A vector, not a std::deque, whose empty state
+  // already holds 576 bytes: an idle stream keeps none (10,000 streams: 5.6 MiB).
+  std::vector<std::string> dirty_order_ ABSL_GUARDED_BY(mu_);
+  size_t dirty_head_ ABSL_GUARDED_BY(mu_) = 0;
   bool resync_ ABSL_GUARDED_BY(mu_) = false;  // dirty set overflowed: send a reset snapshot
   bool progress_due_ ABSL_GUARDED_BY(mu_) = false;
   bool scheduled_ ABSL_GUARDED_BY(mu_) = false;

@@ -18,6 +18,7 @@
 #include "grpcpp/server_builder.h"
 #include "server/core/model/instance_id.h"
 #include "server/rpc/malformed_request_interceptor.h"
+#include "server/rpc/metrics_interceptor.h"
 #include "server/rpc/reflection_v1_service.h"
 
 namespace hearth::rpc {
@@ -100,7 +101,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options, C
   server->config_service_ = std::make_unique<ConfigService>(
       server->renderer_.get(), dry_runner, server->hub_.get(), server->workers_.get(),
       server->rollout_.get(),
-      ConfigService::ServerInfo{opts.version, opts.instance_id, absl::Now()});
+      ConfigService::ServerInfo{opts.version, opts.instance_id, absl::Now()}, opts.metrics);
   GrpcServer* self = server.get();
   server->health_service_ =
       std::make_unique<HealthService>(std::vector<std::string>{"", "hearth.v1.ConfigService"},
@@ -129,10 +130,14 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Options options, C
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   {
+    // Neither interceptor runs for the raw methods: a call with no interceptor also skips gRPC's
+    // per-batch interception hooks.
     InterceptorFactories interceptors;
-    interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
-    if (opts.interceptors) {
-      for (auto& factory : opts.interceptors()) interceptors.push_back(std::move(factory));
+    interceptors.push_back(
+        std::make_unique<MalformedRequestInterceptorFactory>(ConfigService::RawMethods()));
+    if (opts.metrics != nullptr) {
+      interceptors.push_back(
+          std::make_unique<MetricsInterceptorFactory>(opts.metrics, ConfigService::RawMethods()));
     }
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }

@@ -16,6 +16,7 @@
 #include "server/core/store/config_renderer.h"
 #include "server/core/store/config_store.h"
 #include "server/core/store/rollout_tracker.h"
+#include "server/rpc/call_metrics.h"
 #include "server/rpc/config_service.h"
 #include "server/rpc/health_service.h"
 #include "server/rpc/reflection_v1_service.h"
@@ -74,8 +75,10 @@ class GrpcServer {
     std::string version;      // reported by GetServerInfo
     // Extra readiness condition for health (e.g. "the file watcher is healthy"); may be empty.
     std::function<bool()> healthy;
-    // Makes the server interceptors (e.g. metrics), called once by Start(); may be empty.
-    std::function<InterceptorFactories()> interceptors;
+    // Where gRPC call metrics go (grpc_server_*); null records none. Not owned: it must outlive
+    // the server. Recorded by an interceptor, except by the raw methods' own handlers
+    // (ConfigService::RawMethods()).
+    const GrpcCallMetrics* metrics = nullptr;
   };
 
   // Listens on every address and starts serving (health NOT_SERVING until SetServing(true)).

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "server/core/model/absl_compat.h"
 
 namespace hearth::rpc {
 namespace {
@@ -22,10 +23,7 @@ class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
     if (malformed_ &&
         methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
         methods->GetSendStatus().error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-      methods->ModifySendStatus(grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
-          absl::StrCat("malformed request: the message is not a valid protobuf encoding of ",
-                       method_, "'s request type")));
+      methods->ModifySendStatus(MalformedRequestStatus(method_));
     }
     methods->Proceed();
   }
@@ -37,9 +35,23 @@ class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
 
 }  // namespace
 
+MalformedRequestInterceptorFactory::MalformedRequestInterceptorFactory(
+    const std::vector<std::string>& raw_methods)
+    : raw_methods_(raw_methods.begin(), raw_methods.end()) {}
+
 grpc::experimental::Interceptor* MalformedRequestInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
+  if (info->method() != nullptr && raw_methods_.contains(absl::string_view(info->method()))) {
+    return nullptr;
+  }
   return new MalformedRequestInterceptor(info->method());
+}
+
+grpc::Status MalformedRequestStatus(std::string_view full_method) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      absl::StrCat("malformed request: the message is not a valid protobuf "
+                                   "encoding of ",
+                                   Sv(full_method), "'s request type"));
 }
 
 }  // namespace hearth::rpc

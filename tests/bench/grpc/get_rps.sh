@@ -3,8 +3,10 @@
 #   hearthd  cached GetConfig of a ~1 KB config
 #   etcd     serializable Range of a 1 KB value (Debian etcd-server 3.4)
 #   bare     bare_server: the callback-API gRPC server returning a constant ~1 KB GetConfigResponse
+#   before   (only with HEARTHD_BEFORE=path) another hearthd binary, e.g. the previous commit's
 # Server on CPU $SERVER_CPU, h2load on CPU $CLIENT_CPU; runs interleaved (a,b,c) x ROUNDS.
-# Env: ROUNDS (3), DURATION (10 s), WARMUP (2 s), H2_CLIENTS (8), H2_STREAMS (32), OUT (result dir).
+# Env: ROUNDS (3), DURATION (10 s), WARMUP (2 s), H2_CLIENTS (8), H2_STREAMS (32), OUT (result dir),
+# HEARTHD_BEFORE.
 # Prints a markdown table; raw h2load output in $OUT.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -65,6 +67,14 @@ BARE_URL="http://$BARE_ADDR/hearth.v1.ConfigService/GetConfig"
 declare -A URL=([hearthd]=$HEARTHD_URL [etcd]=$ETCD_URL [bare]=$BARE_URL)
 declare -A BODY=([hearthd]=$WORK/get.bin [etcd]=$WORK/range.bin [bare]=$WORK/get.bin)
 TARGETS=(hearthd etcd bare)
+if [[ -n ${HEARTHD_BEFORE:-} ]]; then
+  HEARTHD=$HEARTHD_BEFORE start_hearthd "$WORK/root" "$OUT/hearthd-before.log"
+  PIDS+=("$HEARTHD_PID")
+  SPID[before]=$HEARTHD_PID
+  URL[before]="http://$HEARTHD_ADDR/hearth.v1.ConfigService/GetConfig"
+  BODY[before]=$WORK/get.bin
+  TARGETS=(hearthd before etcd bare)
+fi
 
 # --- grpc-status check (h2load only sees HTTP status) and response size ---
 for t in "${TARGETS[@]}"; do
@@ -102,20 +112,26 @@ done
 python3 - "$OUT/rps.txt" "$H2_CLIENTS" "$H2_STREAMS" "$DURATION" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
-med = {}
+med, us = {}, {}
 print("| server | req/s per round | median req/s | server CPU % per round | server CPU us/req (median) |")
 print("| --- | --- | --- | --- | --- |")
-for t in ("hearthd", "etcd", "bare"):
+for t in ("hearthd", "before", "etcd", "bare"):
     v = [float(r[2]) for r in rows if r[1] == t and r[2] != ""]
+    if not v:
+        continue
     med[t] = statistics.median(v)
     cpu = [r[4] for r in rows if r[1] == t]
-    us = [float(r[5]) for r in rows if r[1] == t]
+    us[t] = statistics.median([float(r[5]) for r in rows if r[1] == t])
     print(f"| {t} | " + " / ".join(f"{x:,.0f}" for x in v) + f" | **{med[t]:,.0f}** | "
-          + " / ".join(cpu) + f" | {statistics.median(us):.1f} |")
+          + " / ".join(cpu) + f" | {us[t]:.1f} |")
 print()
-print(f"hearthd/etcd = **{med['hearthd']/med['etcd']:.2f}x** (goal >= 3x); "
-      f"hearthd/bare = **{100*med['hearthd']/med['bare']:.0f}%** (goal >= 85%)")
+print(f"hearthd/etcd = **{med['hearthd']/med['etcd']:.2f}x** (goal >= 4x); "
+      f"hearthd/bare = **{med['hearthd']/med['bare']:.2f}x** (goal >= 1.0x)")
+if "before" in med:
+    print(f"before/bare = {med['before']/med['bare']:.2f}x; hearthd/before = "
+          f"{med['hearthd']/med['before']:.2f}x")
 print(f"(h2load -t 1 -c {sys.argv[2]} -m {sys.argv[3]} -D {sys.argv[4]}, medians of runs)")
-print(f"server CPU per request: hearthd/bare = {statistics.median([float(r[5]) for r in rows if r[1]=='hearthd'])/statistics.median([float(r[5]) for r in rows if r[1]=='bare']):.2f}")
+print("server CPU per request: " + ", ".join(f"{t}/bare = {us[t]/us['bare']:.2f}"
+                                              for t in us if t != "bare"))
 PY
 echo "raw output: $OUT" >&2
