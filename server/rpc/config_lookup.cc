@@ -90,7 +90,7 @@ grpc::Status LookupConfig(const ConfigRenderer& renderer, const v1::GetConfigReq
   if (doc.json != nullptr && !doc.json->empty()) out->set_json(*doc.json);
   if (doc.content != nullptr && !doc.content->empty()) out->set_content(*doc.content);
   if (request.include_value()) {
-    absl::StatusOr<Value> tree = ConfigRenderer::Tree(*rendered);
+    absl::StatusOr<Value> tree = ConfigRenderer::Tree(answer.rendered);
     if (!tree.ok()) return ToGrpcStatus(tree.status());
     ToProtoValue(*tree, out->mutable_value());
   }

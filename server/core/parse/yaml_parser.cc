@@ -397,12 +397,17 @@ class YamlBuilder {
         alias_bytes_budget_(std::max<uint64_t>(kMinAliasBytes, kAliasBytesPerByte * text.size())) {}
 
   absl::StatusOr<Value> Run() {
-    fy_diag_cfg diag_cfg;
-    fy_diag_cfg_default(&diag_cfg);
-    diag_cfg.fp = nullptr;  // never stderr
-    diag_cfg.output_fn = DropMessage;
-    diag_cfg.level = FYET_ERROR;
-    diag_cfg.colorize = false;
+    // fy_diag_cfg_default asks isatty(2) every time: a syscall per parse, so it runs once.
+    static const fy_diag_cfg kDiagCfg = [] {
+      fy_diag_cfg c;
+      fy_diag_cfg_default(&c);
+      c.fp = nullptr;  // never stderr
+      c.output_fn = DropMessage;
+      c.level = FYET_ERROR;
+      c.colorize = false;
+      return c;
+    }();
+    fy_diag_cfg diag_cfg = kDiagCfg;
     DiagPtr diag(fy_diag_create(&diag_cfg));
     if (diag == nullptr) return OutOfMemory();
     fy_diag_set_collect_errors(diag.get(), true);

@@ -4,7 +4,9 @@
 # bare `cat` of the same files on one core, interleaved in the same run. The page cache is warm
 # for both (each round reads the same files); what is compared is the work per byte.
 # hearthd runs twice a round: pinned to one core, and on both cores (its default 2 load threads).
-# Env: CONFIGS (10000), ROUNDS (5), OUT (result dir). Prints a markdown table; medians.
+# Env: CONFIGS (10000), ROUNDS (5), OUT (result dir), HEARTHD_BEFORE (another hearthd binary,
+# e.g. one built at an older commit, run interleaved on both cores). Prints a markdown table;
+# medians.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 CONFIGS=${CONFIGS:-10000} ROUNDS=${ROUNDS:-5}
@@ -17,10 +19,12 @@ trap 'rm -rf "$WORK/corpus"' EXIT
   | tee "$OUT/corpus.txt"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/load.txt"
 
-python3 - "$HEARTHD" "$WORK/corpus" "$ROUNDS" "$SERVER_CPU" "$CLIENT_CPU" <<'PY' | tee "$OUT/result.md"
+python3 - "$HEARTHD" "$WORK/corpus" "$ROUNDS" "$SERVER_CPU" "$CLIENT_CPU" "${HEARTHD_BEFORE:-}" \
+  <<'PY' | tee "$OUT/result.md"
 import statistics, subprocess, sys, time
 
-hearthd, corpus, rounds, cpu0, cpu1 = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+hearthd, corpus, rounds, cpu0, cpu1, before = sys.argv[1:7]
+rounds = int(rounds)
 
 def cat():
     start = time.perf_counter()
@@ -28,9 +32,9 @@ def cat():
                     f"find '{corpus}' -type f -print0 | xargs -0 cat > /dev/null"], check=True)
     return time.perf_counter() - start
 
-def serve(cpus):
+def serve(cpus, binary=hearthd):
     start = time.perf_counter()
-    p = subprocess.Popen(["taskset", "-c", cpus, hearthd, "serve", "--root", corpus,
+    p = subprocess.Popen(["taskset", "-c", cpus, binary, "serve", "--root", corpus,
                           "--grpc-listen", "127.0.0.1:0", "--metrics-listen", ""],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed, line = None, ""
@@ -51,10 +55,14 @@ def serve(cpus):
 
 cat()  # warm the page cache
 times = {"cat, 1 core": [], "hearthd, 1 core": [], "hearthd, 2 cores": []}
+if before:
+    times["hearthd before, 2 cores"] = []
 for _ in range(rounds):
     times["cat, 1 core"].append(cat())
     times["hearthd, 1 core"].append(serve(cpu0))
     times["hearthd, 2 cores"].append(serve(f"{cpu0},{cpu1}"))
+    if before:
+        times["hearthd before, 2 cores"].append(serve(f"{cpu0},{cpu1}", before))
 base = statistics.median(times["cat, 1 core"])
 print("| what | median s | rounds (s) | / cat |")
 print("| --- | --- | --- | --- |")
