@@ -20,6 +20,7 @@
 #include "server/core/parse/parse_document.h"
 #include "server/core/store/config_renderer.h"
 #include "tests/bench/corpus.h"
+#include "tests/bench/front_end_loop.h"
 
 // Counts every heap allocation in the process, so a benchmark can report allocations per call.
 static std::atomic<uint64_t> g_allocations{0};
@@ -96,16 +97,7 @@ BENCHMARK(BM_TomlParseOnly4KB)->Unit(benchmark::kMicrosecond);
 
 // Our front end for one format, 4 KB of text to a Value tree with positions.
 void BM_FrontEndParse4KB(benchmark::State& state) {
-  const char* format = kFormats[state.range(0)];
-  const std::string text = hearth::bench::MakeDocument(format, 4096, 1);
-  const hearth::Format f = hearth::FormatFromFileName(std::string("a.") + format);
-  const hearth::SourceRef src{"a", 0};
-  for (auto _ : state) {
-    auto v = hearth::ParseDocument(f, text, src);
-    if (!v.ok()) state.SkipWithError("parse failed");
-    benchmark::DoNotOptimize(v);
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+  hearth::bench::TimeFrontEnd(state, kFormats[state.range(0)], 4096);
 }
 BENCHMARK(BM_FrontEndParse4KB)->ArgName("format")->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
 

@@ -20,6 +20,8 @@
 #include "benchmark/benchmark.h"
 #include "server/core/parse/parse_document.h"
 #include "tests/bench/corpus.h"
+#include "tests/bench/front_end_loop.h"
+#include "tests/bench/yaml_libs/bare_fy_parser.h"
 #ifdef HEARTH_BENCH_YAML_CPP
 #include <yaml-cpp/yaml.h>
 #endif
@@ -37,16 +39,8 @@ void Bytes(benchmark::State& state, const std::string& text) {
 }
 
 void BM_FrontEnd(benchmark::State& state) {
-  const char* format = kFormats[state.range(1)];
-  const std::string text = hearth::bench::MakeDocument(format, state.range(0) * 1024, 1);
-  const hearth::Format f = hearth::FormatFromFileName(std::string("a.") + format);
-  const hearth::SourceRef src{"a", 0};
-  for (auto _ : state) {
-    auto v = hearth::ParseDocument(f, text, src);
-    if (!v.ok()) state.SkipWithError("parse failed");
-    benchmark::DoNotOptimize(v);
-  }
-  Bytes(state, text);
+  hearth::bench::TimeFrontEnd(state, kFormats[state.range(1)],
+                              static_cast<size_t>(state.range(0)) * 1024);
 }
 BENCHMARK(BM_FrontEnd)->ArgsProduct({{4, 64}, {0, 1, 2, 3}})->ArgNames({"kb", "format"});
 
@@ -73,24 +67,12 @@ void BM_SimdjsonDom(benchmark::State& state) {
 }
 BENCHMARK(BM_SimdjsonDom)->ArgName("kb")->Arg(4)->Arg(64);
 
-void DiscardDiagnostics(fy_diag*, void*, const char*, size_t) {}
-
 // The same parser setup as server/core/parse/yaml_parser.cc, minus our work on each event.
 void BM_FyEvents(benchmark::State& state) {
   const std::string text = Document("yaml", state);
   for (auto _ : state) {
-    fy_diag_cfg diag_cfg;
-    fy_diag_cfg_default(&diag_cfg);
-    diag_cfg.fp = nullptr;
-    diag_cfg.output_fn = DiscardDiagnostics;
-    fy_diag* diag = fy_diag_create(&diag_cfg);
-    fy_diag_set_collect_errors(diag, true);
-    fy_parse_cfg cfg{};
-    cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
-                                                FYPCF_JSON_NONE | FYPCF_DISABLE_DEPTH_LIMIT);
-    cfg.diag = diag;
-    fy_parser* parser = fy_parser_create(&cfg);
-    fy_parser_set_string(parser, text.data(), text.size());
+    hearth::bench::BareFyParser bare(text);
+    fy_parser* parser = bare.parser();
     size_t scalar_bytes = 0;
     while (fy_event* event = fy_parser_parse(parser)) {
       if (event->type == FYET_SCALAR) {
@@ -101,8 +83,6 @@ void BM_FyEvents(benchmark::State& state) {
       fy_parser_event_free(parser, event);
     }
     if (fy_parser_get_stream_error(parser)) state.SkipWithError("parse failed");
-    fy_parser_destroy(parser);
-    fy_diag_destroy(diag);
     benchmark::DoNotOptimize(scalar_bytes);
   }
   Bytes(state, text);

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bare_fy_parser.h"
 #include "tests/bench/corpus.h"
 
 namespace {
@@ -112,23 +113,11 @@ Outcome LibYamlEvents(const std::string& text) {
 }
 
 // ---- libfyaml: fy_parser_parse events, diagnostics collected (nothing printed) ----
-void DiscardOutput(struct fy_diag*, void*, const char*, size_t) {}
-
 Outcome FyEvents(const std::string& text) {
   Outcome o;
-  fy_diag_cfg dcfg;
-  fy_diag_cfg_default(&dcfg);
-  dcfg.fp = nullptr;
-  dcfg.output_fn = DiscardOutput;
-  dcfg.colorize = false;
-  fy_diag* diag = fy_diag_create(&dcfg);
-  fy_diag_set_collect_errors(diag, true);
-  fy_parse_cfg cfg{};
-  cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
-                                              FYPCF_DISABLE_DEPTH_LIMIT | FYPCF_JSON_NONE);
-  cfg.diag = diag;
-  fy_parser* fyp = fy_parser_create(&cfg);
-  fy_parser_set_string(fyp, text.data(), text.size());
+  hearth::bench::BareFyParser bare(text);
+  fy_parser* fyp = bare.parser();
+  fy_diag* diag = bare.diag();
   while (fy_event* e = fy_parser_parse(fyp)) {
     ++o.events;
     if (e->type == FYET_SCALAR) {
@@ -156,8 +145,6 @@ Outcome FyEvents(const std::string& text) {
       o.error = "error without a collected diagnostic";
     }
   }
-  fy_parser_destroy(fyp);
-  fy_diag_destroy(diag);
   return o;
 }
 

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "bare_fy_parser.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -55,8 +57,6 @@ struct Result {
   std::string events;  // test.event format
 };
 
-void DiscardOutput(struct fy_diag*, void*, const char*, size_t) {}
-
 std::string FyProps(fy_token* anchor, fy_token* tag) {
   std::string out;
   size_t n = 0;
@@ -73,18 +73,8 @@ std::string FyProps(fy_token* anchor, fy_token* tag) {
 
 Result Fy(const std::string& text) {
   Result r;
-  fy_diag_cfg dcfg;
-  fy_diag_cfg_default(&dcfg);
-  dcfg.fp = nullptr;
-  dcfg.output_fn = DiscardOutput;
-  fy_diag* diag = fy_diag_create(&dcfg);
-  fy_diag_set_collect_errors(diag, true);
-  fy_parse_cfg cfg{};
-  cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
-                                              FYPCF_DISABLE_DEPTH_LIMIT | FYPCF_JSON_NONE);
-  cfg.diag = diag;
-  fy_parser* fyp = fy_parser_create(&cfg);
-  fy_parser_set_string(fyp, text.data(), text.size());
+  hearth::bench::BareFyParser bare(text);
+  fy_parser* fyp = bare.parser();
   std::string& o = r.events;
   while (fy_event* e = fy_parser_parse(fyp)) {
     size_t n = 0;
@@ -151,8 +141,6 @@ Result Fy(const std::string& text) {
     fy_parser_event_free(fyp, e);
   }
   r.ok = !fy_parser_get_stream_error(fyp);
-  fy_parser_destroy(fyp);
-  fy_diag_destroy(diag);
   return r;
 }
 
